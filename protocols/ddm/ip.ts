@@ -1,0 +1,210 @@
+/**
+ * IP address and prefix text parsing for DDM. Addresses are parsed once at the
+ * edge (wire JSON, admin API) into a canonical form so that route keys compare
+ * by value: `fd00:0001::` and `fd00:1::` are the same destination. IPv6 text is
+ * canonicalised per RFC 5952 §4 (lower case, no leading zeros, the longest run
+ * of two or more zero groups compressed, the first such run on a tie).
+ *
+ * Pure: no `node:net`, because `protocols/` is sans-io.
+ */
+import type { Brand } from "../common/brand.js";
+import { err, ok, type Result } from "../common/result.js";
+
+/** A canonical (RFC 5952) IPv6 address in text form. */
+export type Ipv6Addr = Brand<string, "Ipv6Addr">;
+/** A canonical dotted-quad IPv4 address. */
+export type Ipv4Addr = Brand<string, "Ipv4Addr">;
+
+/** An IPv6 prefix. Host bits are kept as received (see `parseIpv6Net`). */
+export interface Ipv6Net {
+  readonly addr: Ipv6Addr;
+  /** 0..128 */
+  readonly len: number;
+}
+
+/** An IPv4 prefix. */
+export interface Ipv4Net {
+  readonly addr: Ipv4Addr;
+  /** 0..32 */
+  readonly len: number;
+}
+
+/** Either family, tagged (tunnel overlay prefixes may be v4 or v6). */
+export type IpNet = ({ readonly family: 4 } & Ipv4Net) | ({ readonly family: 6 } & Ipv6Net);
+
+/** Why a piece of address text was rejected. */
+export type IpParseError = "BAD_IPV6" | "BAD_IPV4" | "BAD_PREFIX_LEN" | "BAD_CIDR";
+
+/** Parse dotted-quad text into 4 bytes, or null. Leading zeros are rejected (ambiguous octal). */
+function ipv4Bytes(text: string): Uint8Array | null {
+  const parts = text.split(".");
+  if (parts.length !== 4) return null;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i] ?? "";
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    out[i] = n;
+  }
+  return out;
+}
+
+/** Parse IPv6 text (RFC 4291 §2.2, including a trailing dotted quad) into 16 bytes, or null. */
+export function ipv6Bytes(text: string): Uint8Array | null {
+  if (text.length === 0 || text.length > 45) return null;
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groupsOf = (s: string): number[] | null => {
+    if (s === "") return [];
+    const out: number[] = [];
+    const parts = s.split(":");
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] ?? "";
+      if (i === parts.length - 1 && p.includes(".")) {
+        const v4 = ipv4Bytes(p);
+        if (v4 === null) return null;
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+        continue;
+      }
+      if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
+      out.push(Number.parseInt(p, 16));
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0] ?? "");
+  const tail = halves.length === 2 ? groupsOf(halves[1] ?? "") : [];
+  if (head === null || tail === null) return null;
+  // A dotted quad may only end the address.
+  if (halves.length === 2 && (halves[0] ?? "").includes(".")) return null;
+  let groups: number[];
+  if (halves.length === 2) {
+    const missing = 8 - head.length - tail.length;
+    // RFC 5952 §4.2.2 forbids "::" for a single group on output, but RFC 4291 input allows it.
+    if (missing < 1) return null;
+    groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  } else {
+    groups = head;
+  }
+  if (groups.length !== 8) return null;
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+/** Format 16 bytes as canonical RFC 5952 text. */
+export function formatIpv6(bytes: Uint8Array): Ipv6Addr {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push(((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
+  // RFC 5952 §4.2.3: compress the longest run of >= 2 zero groups, the first on a tie.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(":") as Ipv6Addr;
+  const left = hex.slice(0, bestStart).join(":");
+  const right = hex.slice(bestStart + bestLen).join(":");
+  return `${left}::${right}` as Ipv6Addr;
+}
+
+/** Format 4 bytes as dotted-quad text. */
+export function formatIpv4(bytes: Uint8Array): Ipv4Addr {
+  return `${bytes[0] ?? 0}.${bytes[1] ?? 0}.${bytes[2] ?? 0}.${bytes[3] ?? 0}` as Ipv4Addr;
+}
+
+/** Parse and canonicalise IPv6 text. Zone ids (`%eth0`) are rejected: DDM carries none. */
+export function parseIpv6(text: string): Result<Ipv6Addr, IpParseError> {
+  const b = ipv6Bytes(text);
+  return b === null ? err("BAD_IPV6") : ok(formatIpv6(b));
+}
+
+/** Parse dotted-quad IPv4 text. */
+export function parseIpv4(text: string): Result<Ipv4Addr, IpParseError> {
+  const b = ipv4Bytes(text);
+  return b === null ? err("BAD_IPV4") : ok(formatIpv4(b));
+}
+
+/** The 16 bytes of an already-canonical address (cannot fail for a branded value). */
+export function ipv6ToBytes(a: Ipv6Addr): Uint8Array {
+  return ipv6Bytes(a) ?? new Uint8Array(16);
+}
+
+/** The 4 bytes of an already-canonical IPv4 address. */
+export function ipv4ToBytes(a: Ipv4Addr): Uint8Array {
+  return ipv4Bytes(a) ?? new Uint8Array(4);
+}
+
+function parseLen(text: string, max: number): number | null {
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(text)) return null;
+  const n = Number(text);
+  return n <= max ? n : null;
+}
+
+/** Build an IPv6 prefix from parts, checking the length. */
+export function ipv6Net(addr: Ipv6Addr, len: number): Result<Ipv6Net, IpParseError> {
+  return Number.isInteger(len) && len >= 0 && len <= 128 ? ok({ addr, len }) : err("BAD_PREFIX_LEN");
+}
+
+/** Build an IPv4 prefix from parts, checking the length. */
+export function ipv4Net(addr: Ipv4Addr, len: number): Result<Ipv4Net, IpParseError> {
+  return Number.isInteger(len) && len >= 0 && len <= 32 ? ok({ addr, len }) : err("BAD_PREFIX_LEN");
+}
+
+/**
+ * Parse `addr/len` IPv6 CIDR text (the v3 exchange and admin API form). Host
+ * bits are not masked: maghemite's prefix type keeps them [I], and a withdraw
+ * must match the announce it cancels byte for byte.
+ */
+export function parseIpv6Net(text: string): Result<Ipv6Net, IpParseError> {
+  const slash = text.indexOf("/");
+  if (slash < 0) return err("BAD_CIDR");
+  const a = parseIpv6(text.slice(0, slash));
+  if (!a.ok) return a;
+  const len = parseLen(text.slice(slash + 1), 128);
+  return len === null ? err("BAD_PREFIX_LEN") : ok({ addr: a.value, len });
+}
+
+/** Parse `addr/len` CIDR text of either family (v3 `TunnelOrigin.overlay_prefix`). */
+export function parseIpNet(text: string): Result<IpNet, IpParseError> {
+  const slash = text.indexOf("/");
+  if (slash < 0) return err("BAD_CIDR");
+  const addrText = text.slice(0, slash);
+  if (addrText.includes(":")) {
+    const n = parseIpv6Net(text);
+    return n.ok ? ok({ family: 6, ...n.value }) : n;
+  }
+  const a = parseIpv4(addrText);
+  if (!a.ok) return a;
+  const len = parseLen(text.slice(slash + 1), 32);
+  return len === null ? err("BAD_PREFIX_LEN") : ok({ family: 4, addr: a.value, len });
+}
+
+/** CIDR text of a prefix; also its identity key in maps and sets. */
+export function formatNet(n: Ipv6Net | Ipv4Net): string {
+  return `${n.addr}/${n.len}`;
+}
+
+/** The network address of an IPv6 prefix (host bits cleared), e.g. for the kernel. */
+export function ipv6NetworkBytes(n: Ipv6Net): Uint8Array {
+  const b = ipv6ToBytes(n.addr);
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, n.len - 8 * i));
+    b[i] = (b[i] ?? 0) & ((0xff << (8 - keep)) & 0xff);
+  }
+  return b;
+}
