@@ -26,7 +26,7 @@ const MAX_DELAY = 2_147_483_647;
 /** Clamp a delay into the range Node's timers accept; NaN and negatives become 0. */
 export function clampDelay(ms: number): number {
   if (!(ms > 0)) return 0;
-  return ms > MAX_DELAY ? MAX_DELAY : ms;
+  return Math.min(ms, MAX_DELAY);
 }
 
 /** The production clock: `performance.now()` and the global timers. */
