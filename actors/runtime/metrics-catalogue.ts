@@ -67,7 +67,7 @@ export function createRegistry(): Registry {
 /** prom-client types labels loosely; our label sets are a subset of what it accepts. */
 type PromLabels = Partial<Record<string, string | number>>;
 
-async function valueOf(
+async function seriesValue(
   metric: Counter<string> | Gauge<string>,
   labels: LabelSet,
 ): Promise<number | undefined> {
@@ -86,7 +86,7 @@ function wrapGauge<L extends LabelSet>(g: Gauge<string>): TypedGauge<L> {
     dec: (labels, value = 1) => g.dec(labels as PromLabels, value),
     remove: (labels) => g.remove(labels as PromLabels),
     reset: () => g.reset(),
-    value: (labels) => valueOf(g, labels),
+    value: (labels) => seriesValue(g, labels),
   };
 }
 
@@ -102,7 +102,7 @@ export function metricFactory(registry: Registry): MetricFactory {
       });
       return {
         inc: (labels, value = 1) => c.inc(labels as PromLabels, value),
-        value: async (labels) => (await valueOf(c, labels)) ?? 0,
+        value: async (labels) => (await seriesValue(c, labels)) ?? 0,
       };
     },
     gauge<L extends LabelSet>(cfg: BaseConfig<L> & { readonly collect?: (gauge: TypedGauge<L>) => void }) {
