@@ -1,0 +1,155 @@
+/**
+ * Cross-object rules, run after the schema passed (maglev-vpp.md §2.1: the
+ * second, "semantic" validation stage). A rule sees the decoded config and
+ * reports issues by key path; the loader's locator turns paths into
+ * `file:line:col`. Subsystems add rules by appending to `defaultRules` (or
+ * passing their own list), so the loader never needs to know them.
+ */
+import { isIP } from "node:net";
+import type { ConfigIssue, PathSegments } from "./issue.js";
+import { type Locator, unlocated } from "./locate.js";
+import type { Config } from "./schema.js";
+
+/** Report one problem at `path`; `target: "key"` points at the key rather than its value. */
+export type Report = (path: PathSegments, message: string, target?: "key" | "value") => void;
+/** A cross-object check. */
+export type SemanticRule = (config: Config, report: Report) => void;
+
+/** §2.5: a backend's `healthcheck` must name a defined health check. */
+export const backendHealthcheckExists: SemanticRule = (config, report) => {
+  for (const [name, b] of Object.entries(config.backends)) {
+    if (b.healthcheck !== undefined && !(b.healthcheck in config.healthchecks)) {
+      report(
+        ["backends", name, "healthcheck"],
+        `healthcheck "${b.healthcheck}" is not defined in healthchecks`,
+      );
+    }
+  }
+};
+
+/** §2.4: tcp/http/https probes need a destination port; `http` parameters only make sense for http/https. */
+export const healthcheckShape: SemanticRule = (config, report) => {
+  for (const [name, h] of Object.entries(config.healthchecks)) {
+    if (h.type !== "icmp" && h.port === undefined) {
+      report(["healthchecks", name], `a ${h.type} health check needs a port`, "key");
+    }
+    if (h.http !== undefined && h.type !== "http" && h.type !== "https") {
+      report(["healthchecks", name, "http"], `http parameters need type http or https, not ${h.type}`, "key");
+    }
+  }
+};
+
+/** The address family of every backend a frontend uses, with one example path each. */
+function frontendFamilies(config: Config, name: string): Map<number, PathSegments> {
+  const families = new Map<number, PathSegments>();
+  const f = config.frontends[name];
+  f?.pools.forEach((pool, i) => {
+    for (const member of Object.keys(pool.backends)) {
+      const b = config.backends[member];
+      if (b === undefined) continue;
+      const fam = isIP(b.address);
+      if (!families.has(fam)) families.set(fam, ["frontends", name, "pools", i, "backends", member]);
+    }
+  });
+  return families;
+}
+
+/**
+ * §2.1: pool members must exist; all backends of one frontend share one
+ * family (VPP derives the VIP's GRE encap from it, §2.6); pool names are
+ * unique within a frontend (our rule: the API addresses pools by name).
+ */
+export const frontendPools: SemanticRule = (config, report) => {
+  for (const [name, f] of Object.entries(config.frontends)) {
+    const poolNames = new Set<string>();
+    f.pools.forEach((pool, i) => {
+      if (poolNames.has(pool.name))
+        report(["frontends", name, "pools", i, "name"], `duplicate pool name "${pool.name}"`);
+      poolNames.add(pool.name);
+      for (const member of Object.keys(pool.backends)) {
+        if (!(member in config.backends)) {
+          report(
+            ["frontends", name, "pools", i, "backends", member],
+            `backend "${member}" is not defined`,
+            "key",
+          );
+        }
+      }
+    });
+    const families = frontendFamilies(config, name);
+    if (families.size > 1) {
+      const second = [...families.values()][1] ?? ["frontends", name];
+      report(second, `frontend "${name}" mixes IPv4 and IPv6 backends; all must share one family`, "key");
+    }
+  }
+};
+
+/**
+ * §2.1 (cross-frontend): frontends sharing a VIP address must use backends of
+ * one family, since VPP allows one encap per VIP prefix (`lb_add_del_vip_v2`
+ * fails with -73 otherwise).
+ */
+export const sharedVipFamily: SemanticRule = (config, report) => {
+  const byVip = new Map<string, { name: string; family: number }>();
+  for (const name of Object.keys(config.frontends).sort()) {
+    const f = config.frontends[name];
+    const families = [...frontendFamilies(config, name).keys()];
+    if (f === undefined || families.length !== 1) continue;
+    const family = families[0] ?? 0;
+    const first = byVip.get(f.address);
+    if (first === undefined) byVip.set(f.address, { name, family });
+    else if (first.family !== family) {
+      report(
+        ["frontends", name, "address"],
+        `VIP ${f.address} is shared with frontend "${first.name}" whose backends are IPv${first.family}; these are IPv${family}`,
+      );
+    }
+  }
+};
+
+/** BFD: `listen` and `peer` share a family; one session per peer address (mgd answers 409 for a duplicate). */
+export const bfdPeers: SemanticRule = (config, report) => {
+  const seen = new Map<string, string>();
+  for (const [name, p] of Object.entries(config.bfd.peers)) {
+    if (isIP(p.listen) !== isIP(p.peer)) {
+      report(
+        ["bfd", "peers", name, "listen"],
+        `listen ${p.listen} and peer ${p.peer} are different address families`,
+      );
+    }
+    const other = seen.get(p.peer);
+    if (other !== undefined)
+      report(["bfd", "peers", name, "peer"], `peer ${p.peer} is already configured as "${other}"`);
+    else seen.set(p.peer, name);
+  }
+};
+
+/** Empty names are legal YAML keys but useless as identifiers in the API and CLI. */
+export const nonEmptyNames: SemanticRule = (config, report) => {
+  for (const section of ["healthchecks", "backends", "frontends"] as const) {
+    if ("" in config[section]) report([section, ""], "names must not be empty", "key");
+  }
+  if ("" in config.bfd.peers) report(["bfd", "peers", ""], "names must not be empty", "key");
+};
+
+/** The rules the loader runs by default. Subsystems append theirs here. */
+export const defaultRules: SemanticRule[] = [
+  nonEmptyNames,
+  backendHealthcheckExists,
+  healthcheckShape,
+  frontendPools,
+  sharedVipFamily,
+  bfdPeers,
+];
+
+/** Run `rules` over a decoded config; an empty list means the config is consistent. */
+export function validateSemantics(
+  config: Config,
+  locate: Locator = unlocated(),
+  rules: readonly SemanticRule[] = defaultRules,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const rule of rules)
+    rule(config, (path, message, target) => issues.push(locate(path, message, target)));
+  return issues;
+}
