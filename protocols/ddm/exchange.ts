@@ -1,0 +1,264 @@
+/**
+ * Exchange protocol bodies, v2 and v3 (spec ddm-bfd-maghemite.md §1.3), as
+ * strict total parsers and serialisers over our version-neutral domain types
+ * (`types.ts`, the v3 model). The two versions differ only in how prefixes
+ * are written:
+ *
+ * | field                        | v2                                  | v3               |
+ * |------------------------------|-------------------------------------|------------------|
+ * | `PathVector.destination`     | `{"addr": "fd00:1::", "len": 64}`   | `"fd00:1::/64"`  |
+ * | `TunnelOrigin.overlay_prefix`| `{"V4": {"addr": …, "len": …}}`/V6  | `"203.0.113.0/24"` |
+ *
+ * Decisions where serde's behaviour is the reference: missing `Option` keys
+ * read as null, unknown keys are ignored (serde's default, and room for a
+ * later version), duplicate keys are an error, a missing `metric` is 0, and
+ * integers must be plain integer literals within u32/u64 range. Converting
+ * between versions is parse-then-serialise (`convertUpdate`).
+ */
+import { err, ok, type Result } from "../common/result.js";
+import type { IpNet, Ipv6Net } from "./ip.js";
+import { formatNet, parseIpNet, parseIpv4, parseIpv6, parseIpv6Net } from "./ip.js";
+import { isArray, isObject, type JsonObject, type JsonValue, JsonNumber, parseJson, quote } from "./json.js";
+import type {
+  AnnounceWithdraw,
+  ExchangeVersion,
+  PathVector,
+  PullResponse,
+  TunnelOrigin,
+  Update,
+} from "./types.js";
+
+/** Exchange body failure codes. */
+export type ExchangeErrorCode =
+  /** Not JSON at all (syntax, nesting, duplicate key). */
+  | "DDM_E_XCHG_BAD_JSON"
+  /** JSON of the wrong shape: a missing field, a wrong type. */
+  | "DDM_E_XCHG_BAD_SHAPE"
+  /** A value of the right type that is out of range: a bad address, a prefix length > 128, a VNI > u32. */
+  | "DDM_E_XCHG_BAD_VALUE";
+
+/** A typed error with the JSON path of the offending value (`$.underlay.announce[2].path`). */
+export interface ExchangeError {
+  readonly code: ExchangeErrorCode;
+  readonly path: string;
+  readonly detail: string;
+}
+
+type R<T> = Result<T, ExchangeError>;
+const shape = (path: string, detail: string): R<never> => err({ code: "DDM_E_XCHG_BAD_SHAPE", path, detail });
+const badValue = (path: string, detail: string): R<never> =>
+  err({ code: "DDM_E_XCHG_BAD_VALUE", path, detail });
+
+const U32_MAX = 0xffff_ffffn;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+function uint(v: JsonValue | undefined, path: string, max: bigint): R<bigint> {
+  if (!(v instanceof JsonNumber)) return shape(path, "expected an integer");
+  if (!/^(0|[1-9][0-9]*)$/.test(v.raw)) return badValue(path, `not an unsigned integer: ${v.raw}`);
+  const n = BigInt(v.raw);
+  return n <= max ? ok(n) : badValue(path, `out of range: ${v.raw}`);
+}
+
+function str(v: JsonValue | undefined, path: string): R<string> {
+  return typeof v === "string" ? ok(v) : shape(path, "expected a string");
+}
+
+function list<T>(v: JsonValue | undefined, path: string, item: (x: JsonValue, p: string) => R<T>): R<T[]> {
+  if (!isArray(v)) return shape(path, "expected an array");
+  const out: T[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const r = item(v[i] as JsonValue, `${path}[${i}]`);
+    if (!r.ok) return r;
+    out.push(r.value);
+  }
+  return ok(out);
+}
+
+/** An optional (nullable or absent) field. */
+function optional<T>(
+  o: JsonObject,
+  key: string,
+  path: string,
+  f: (x: JsonValue, p: string) => R<T>,
+): R<T | null> {
+  const v = o.get(key);
+  return v === undefined || v === null ? ok(null) : f(v, `${path}.${key}`);
+}
+
+function obj(v: JsonValue | undefined, path: string): R<JsonObject> {
+  return isObject(v) ? ok(v) : shape(path, "expected an object");
+}
+
+/** v2 `{"addr": "...", "len": N}` with the address parsed by `family`. */
+function v2Prefix(v: JsonValue, path: string, family: 4 | 6): R<IpNet> {
+  const o = obj(v, path);
+  if (!o.ok) return o;
+  const a = str(o.value.get("addr"), `${path}.addr`);
+  if (!a.ok) return a;
+  const len = uint(o.value.get("len"), `${path}.len`, family === 6 ? 128n : 32n);
+  if (!len.ok) return len;
+  if (family === 6) {
+    const addr = parseIpv6(a.value);
+    return addr.ok
+      ? ok({ family, addr: addr.value, len: Number(len.value) })
+      : badValue(`${path}.addr`, addr.error);
+  }
+  const addr = parseIpv4(a.value);
+  return addr.ok
+    ? ok({ family, addr: addr.value, len: Number(len.value) })
+    : badValue(`${path}.addr`, addr.error);
+}
+
+function destination(v: JsonValue | undefined, path: string, ver: ExchangeVersion): R<Ipv6Net> {
+  if (ver === 3) {
+    const s = str(v, path);
+    if (!s.ok) return s;
+    const n = parseIpv6Net(s.value);
+    return n.ok ? n : badValue(path, n.error);
+  }
+  if (v === undefined) return shape(path, "missing");
+  const n = v2Prefix(v, path, 6);
+  return n.ok ? ok({ addr: n.value.addr, len: n.value.len } as Ipv6Net) : n;
+}
+
+function overlayPrefix(v: JsonValue | undefined, path: string, ver: ExchangeVersion): R<IpNet> {
+  if (ver === 3) {
+    const s = str(v, path);
+    if (!s.ok) return s;
+    const n = parseIpNet(s.value);
+    return n.ok ? n : badValue(path, n.error);
+  }
+  // v2 is serde's externally tagged enum: exactly one of "V4" / "V6".
+  const o = obj(v, path);
+  if (!o.ok) return o;
+  if (o.value.size !== 1) return shape(path, "expected exactly one of V4, V6");
+  const v4 = o.value.get("V4");
+  if (v4 !== undefined) return v2Prefix(v4, `${path}.V4`, 4);
+  const v6 = o.value.get("V6");
+  if (v6 !== undefined) return v2Prefix(v6, `${path}.V6`, 6);
+  return shape(path, "expected exactly one of V4, V6");
+}
+
+function pathVector(ver: ExchangeVersion) {
+  return (v: JsonValue, path: string): R<PathVector> => {
+    const o = obj(v, path);
+    if (!o.ok) return o;
+    const d = destination(o.value.get("destination"), `${path}.destination`, ver);
+    if (!d.ok) return d;
+    const p = list(o.value.get("path"), `${path}.path`, str);
+    return p.ok ? ok({ destination: d.value, path: p.value }) : p;
+  };
+}
+
+function tunnelOrigin(ver: ExchangeVersion) {
+  return (v: JsonValue, path: string): R<TunnelOrigin> => {
+    const o = obj(v, path);
+    if (!o.ok) return o;
+    const op = overlayPrefix(o.value.get("overlay_prefix"), `${path}.overlay_prefix`, ver);
+    if (!op.ok) return op;
+    const b = str(o.value.get("boundary_addr"), `${path}.boundary_addr`);
+    if (!b.ok) return b;
+    const boundary = parseIpv6(b.value);
+    if (!boundary.ok) return badValue(`${path}.boundary_addr`, boundary.error);
+    const vni = uint(o.value.get("vni"), `${path}.vni`, U32_MAX);
+    if (!vni.ok) return vni;
+    const m = o.value.get("metric");
+    const metric = m === undefined ? ok(0n) : uint(m, `${path}.metric`, U64_MAX);
+    if (!metric.ok) return metric;
+    return ok({
+      overlayPrefix: op.value,
+      boundaryAddr: boundary.value,
+      vni: Number(vni.value),
+      metric: metric.value,
+    });
+  };
+}
+
+function announceWithdraw<T>(item: (x: JsonValue, p: string) => R<T>) {
+  return (v: JsonValue, path: string): R<AnnounceWithdraw<T>> => {
+    const o = obj(v, path);
+    if (!o.ok) return o;
+    const a = list(o.value.get("announce"), `${path}.announce`, item);
+    if (!a.ok) return a;
+    const w = list(o.value.get("withdraw"), `${path}.withdraw`, item);
+    return w.ok ? ok({ announce: a.value, withdraw: w.value }) : w;
+  };
+}
+
+function root(text: string): R<JsonObject> {
+  const j = parseJson(text);
+  if (!j.ok)
+    return err({ code: "DDM_E_XCHG_BAD_JSON", path: "$", detail: `${j.error.code} at ${j.error.offset}` });
+  return obj(j.value, "$");
+}
+
+/** Parse a push body (`PUT /v{2,3}/push`). */
+export function parseUpdate(text: string, ver: ExchangeVersion): R<Update> {
+  const o = root(text);
+  if (!o.ok) return o;
+  const u = optional(o.value, "underlay", "$", announceWithdraw(pathVector(ver)));
+  if (!u.ok) return u;
+  const t = optional(o.value, "tunnel", "$", announceWithdraw(tunnelOrigin(ver)));
+  return t.ok ? ok({ underlay: u.value, tunnel: t.value }) : t;
+}
+
+/** Parse a pull answer (`GET /v{2,3}/pull`); null sets become empty. */
+export function parsePullResponse(text: string, ver: ExchangeVersion): R<PullResponse> {
+  const o = root(text);
+  if (!o.ok) return o;
+  const u = optional(o.value, "underlay", "$", (v, p) => list(v, p, pathVector(ver)));
+  if (!u.ok) return u;
+  const t = optional(o.value, "tunnel", "$", (v, p) => list(v, p, tunnelOrigin(ver)));
+  return t.ok ? ok({ underlay: u.value ?? [], tunnel: t.value ?? [] }) : t;
+}
+
+function prefixJson(n: IpNet | ({ family: 6 } & Ipv6Net), ver: ExchangeVersion): string {
+  return ver === 3 ? quote(formatNet(n)) : `{"addr":${quote(n.addr)},"len":${n.len}}`;
+}
+
+function pathVectorJson(pv: PathVector, ver: ExchangeVersion): string {
+  const d = prefixJson({ family: 6, ...pv.destination }, ver);
+  return `{"destination":${d},"path":[${pv.path.map(quote).join(",")}]}`;
+}
+
+/** Field order follows ddmd's struct so bodies look like its own. */
+function tunnelOriginJson(t: TunnelOrigin, ver: ExchangeVersion): string {
+  const op =
+    ver === 3
+      ? prefixJson(t.overlayPrefix, 3)
+      : `{${quote(`V${t.overlayPrefix.family}`)}:${prefixJson(t.overlayPrefix, 2)}}`;
+  return `{"overlay_prefix":${op},"boundary_addr":${quote(t.boundaryAddr)},"vni":${t.vni},"metric":${t.metric.toString()}}`;
+}
+
+function awJson<T>(aw: AnnounceWithdraw<T> | null, f: (x: T) => string): string {
+  if (aw === null) return "null";
+  return `{"announce":[${aw.announce.map(f).join(",")}],"withdraw":[${aw.withdraw.map(f).join(",")}]}`;
+}
+
+/** Serialise a push body for a peer speaking `ver`. */
+export function serializeUpdate(u: Update, ver: ExchangeVersion): string {
+  const underlay = awJson(u.underlay, (pv) => pathVectorJson(pv, ver));
+  const tunnel = awJson(u.tunnel, (t) => tunnelOriginJson(t, ver));
+  return `{"underlay":${underlay},"tunnel":${tunnel}}`;
+}
+
+/** Serialise a pull answer; empty sets are sent as null, as ddmd does. */
+export function serializePullResponse(p: PullResponse, ver: ExchangeVersion): string {
+  const underlay =
+    p.underlay.length === 0 ? "null" : `[${p.underlay.map((pv) => pathVectorJson(pv, ver)).join(",")}]`;
+  const tunnel =
+    p.tunnel.length === 0 ? "null" : `[${p.tunnel.map((t) => tunnelOriginJson(t, ver)).join(",")}]`;
+  return `{"underlay":${underlay},"tunnel":${tunnel}}`;
+}
+
+/** Re-encode a push body between versions (a v2 push is handled as v3 internally, spec §1.3). */
+export function convertUpdate(text: string, from: ExchangeVersion, to: ExchangeVersion): R<string> {
+  const u = parseUpdate(text, from);
+  return u.ok ? ok(serializeUpdate(u.value, to)) : u;
+}
+
+/** Re-encode a pull answer between versions. */
+export function convertPullResponse(text: string, from: ExchangeVersion, to: ExchangeVersion): R<string> {
+  const p = parsePullResponse(text, from);
+  return p.ok ? ok(serializePullResponse(p.value, to)) : p;
+}
