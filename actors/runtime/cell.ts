@@ -1,0 +1,395 @@
+/**
+ * One actor: its bounded mailbox, state, timers, children and the nact actor
+ * of its current incarnation. A cell outlives incarnations (restarts), so an
+ * `ActorRef` stays valid across them; identity is the path.
+ *
+ * Message flow: `tell` → `Mailbox.offer` → `kick` hands nact one token →
+ * nact calls `onToken` on a `setImmediate` → one envelope is handled (system
+ * envelopes — init, timer fires — first) → `next` hands nact another token or
+ * goes idle. Faults never reach nact: they are caught here and handed to
+ * `supervision.ts` on a tracked promise.
+ */
+import { DEFAULT_BACKOFF, SlidingWindow } from "./backoff.js";
+import type { RuntimeCore, Supervisor } from "./core.js";
+import { crashReason, RuntimeError } from "./errors.js";
+import { actorLogger, type Logger } from "./logger.js";
+import { DEFAULT_MAILBOX, Mailbox } from "./mailbox.js";
+import type { DropReason } from "./metrics.js";
+import { type NactRef, spawnNact, stopNact, wakeNact } from "./nact-adapter.js";
+import { failCell, stopAndForget } from "./supervision.js";
+import { TimerTable } from "./timers.js";
+import type {
+  ActorContext,
+  ActorRef,
+  ActorSpec,
+  CrashPolicy,
+  SupervisionOptions,
+  TellResult,
+  Timers,
+} from "./types.js";
+
+/** Erased spec: the typed surface is `ActorRef<M>`; inside, messages and state are opaque. */
+export type AnySpec = ActorSpec<unknown, unknown>;
+type SysEnvelope =
+  | { readonly t: "init" }
+  | { readonly t: "timer"; readonly name: string; gen: number; msg: unknown };
+
+const DELIVERED: TellResult = Object.freeze({ delivered: true as const });
+const REFUSED_STOPPED: TellResult = Object.freeze({ delivered: false as const, reason: "stopped" as const });
+const REFUSED_FULL: TellResult = Object.freeze({
+  delivered: false as const,
+  reason: "mailbox-full" as const,
+});
+const INIT: SysEnvelope = Object.freeze({ t: "init" as const });
+
+/** nact's actor-name alphabet (RFC 1738 "safe"/"extra" characters); we add no "/" so paths stay unambiguous. */
+const NAME_RE = /^[a-z0-9\-$_.+!*'(),]+$/i;
+
+/** Default supervision of an actor's children. */
+export const DEFAULT_SUPERVISION: SupervisionOptions = {
+  strategy: "one-for-one",
+  maxRestarts: 5,
+  withinMs: 30_000,
+  backoff: DEFAULT_BACKOFF,
+};
+
+/** Fill in supervision defaults. */
+export function supervisionOf(p: Partial<SupervisionOptions> | undefined): SupervisionOptions {
+  return { ...DEFAULT_SUPERVISION, ...p, backoff: { ...DEFAULT_BACKOFF, ...p?.backoff } };
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+/** The typed handle given out for a cell. */
+export class CellRef<M> implements ActorRef<M> {
+  constructor(readonly cell: Cell) {}
+  get path(): string {
+    return this.cell.path;
+  }
+  get kind(): string {
+    return this.cell.kind;
+  }
+  tell(msg: M): TellResult {
+    return this.cell.tell(msg);
+  }
+}
+
+/** One incarnation's context; inert once the incarnation ended. */
+class CellContext implements ActorContext<unknown> {
+  readonly timers: Timers<unknown>;
+  constructor(
+    private readonly cell: Cell,
+    private readonly inc: number,
+  ) {
+    const live = (): boolean => this.cell.incarnation === this.inc;
+    this.timers = {
+      arm: (name, delayMs, msg) => {
+        if (live()) this.cell.timers.arm(name, delayMs, msg);
+      },
+      cancel: (name) => {
+        if (live()) this.cell.timers.cancel(name);
+      },
+      isArmed: (name) => live() && this.cell.timers.isArmed(name),
+    };
+  }
+  get self(): ActorRef<unknown> {
+    return this.cell.ref;
+  }
+  get path(): string {
+    return this.cell.path;
+  }
+  get kind(): string {
+    return this.cell.kind;
+  }
+  get log(): Logger {
+    return this.cell.log;
+  }
+  get clock() {
+    return this.cell.core.clock;
+  }
+  spawn<CM, CS>(spec: ActorSpec<CM, CS>, name: string): ActorRef<CM> {
+    if (this.cell.incarnation !== this.inc) {
+      throw new RuntimeError("RT_E_STALE_CONTEXT", "spawn from an ended incarnation", {
+        path: this.cell.path,
+      });
+    }
+    return spawnChild(this.cell.core, this.cell, spec, name);
+  }
+  stopChild(name: string): Promise<void> {
+    return stopAndForget(this.cell, name);
+  }
+  child(name: string): ActorRef<unknown> | undefined {
+    const c = this.cell.children.get(name);
+    return c === undefined || c.status === "stopped" ? undefined : c.ref;
+  }
+}
+
+/** Spawn (or revive by name) a supervised child under `parent`. */
+export function spawnChild<M, S>(
+  core: RuntimeCore,
+  parent: Supervisor,
+  spec: ActorSpec<M, S>,
+  name: string,
+): ActorRef<M> {
+  if (core.stopped) throw new RuntimeError("RT_E_SYSTEM_STOPPED", "actor system is stopped", { name });
+  if (!NAME_RE.test(name)) throw new RuntimeError("RT_E_BAD_NAME", "invalid actor name", { name });
+  const erased = spec as unknown as AnySpec;
+  let cell = parent.children.get(name);
+  if (cell !== undefined && cell.status !== "stopped") {
+    throw new RuntimeError("RT_E_DUPLICATE_NAME", "a running sibling has this name", { path: cell.path });
+  }
+  if (cell === undefined) {
+    cell = new Cell(core, parent, name, erased);
+    parent.children.set(name, cell);
+    core.cells.add(cell);
+  } else {
+    cell.respec(erased);
+  }
+  cell.start(true);
+  return cell.ref as ActorRef<unknown> as ActorRef<M>;
+}
+
+/** An actor cell; fields are runtime-internal. */
+export class Cell implements Supervisor {
+  readonly path: string;
+  readonly ref: CellRef<unknown>;
+  readonly children = new Map<string, Cell>();
+  readonly timers: TimerTable<unknown>;
+  /** Restarts of this cell's children in the intensity window (this cell as supervisor). */
+  readonly restartWindow: SlidingWindow;
+  /** This cell's own recent restarts, to pick the backoff exponent. */
+  backoffWindow: SlidingWindow;
+  spec: AnySpec;
+  kind: string;
+  supervision: SupervisionOptions;
+  mailbox: Mailbox<unknown>;
+  status: "running" | "restarting" | "stopped" = "stopped";
+  incarnation = 0;
+  state: unknown = undefined;
+  initialized = false;
+  inFlight = false;
+  failing = false;
+  restarts = 0;
+  restartToken = 0;
+  nactRef: NactRef | undefined = undefined;
+  readonly sys: SysEnvelope[] = [];
+  private readonly queuedFires = new Map<string, SysEnvelope & { t: "timer" }>();
+  private ctx: CellContext;
+  private logger: Logger | undefined;
+  private handling: { observe(v: number): void };
+
+  constructor(
+    readonly core: RuntimeCore,
+    readonly parent: Supervisor,
+    readonly name: string,
+    spec: AnySpec,
+  ) {
+    this.path = `${parent.path}/${name}`;
+    this.ref = new CellRef(this);
+    this.spec = spec;
+    this.kind = spec.kind;
+    this.supervision = supervisionOf(spec.supervision);
+    this.mailbox = new Mailbox({ ...DEFAULT_MAILBOX, ...spec.mailbox });
+    this.restartWindow = new SlidingWindow(this.supervision.withinMs);
+    this.backoffWindow = new SlidingWindow(parent.supervision.withinMs);
+    this.timers = new TimerTable(core.clock, (n, g, m) => this.timerFired(n, g, m));
+    this.ctx = new CellContext(this, 0);
+    this.handling = core.metrics.handling.bind({ kind: this.kind });
+  }
+
+  /** Revive a stopped name with a (possibly new) spec. */
+  respec(spec: AnySpec): void {
+    this.spec = spec;
+    this.kind = spec.kind;
+    this.supervision = supervisionOf(spec.supervision);
+    this.mailbox = new Mailbox({ ...DEFAULT_MAILBOX, ...spec.mailbox });
+    this.handling = this.core.metrics.handling.bind({ kind: this.kind });
+    this.restarts = 0;
+    this.backoffWindow = new SlidingWindow(this.parent.supervision.withinMs);
+  }
+
+  get log(): Logger {
+    if (this.logger === undefined)
+      this.logger = actorLogger(this.core.log, { kind: this.kind, path: this.path });
+    return this.logger;
+  }
+
+  get mailboxDepth(): number {
+    return this.mailbox.size + this.sys.length;
+  }
+
+  get crashPolicy(): CrashPolicy {
+    return this.spec.onCrash ?? "restart";
+  }
+
+  canSpawn(): boolean {
+    return this.nactRef !== undefined && !this.failing && this.status !== "stopped";
+  }
+
+  nactParent(): NactRef {
+    if (this.nactRef === undefined) throw new Error(`${this.path}: no live incarnation to spawn under`);
+    return this.nactRef;
+  }
+
+  /** Begin a new incarnation: fresh nact actor, `init` first in line. */
+  start(first: boolean): void {
+    this.incarnation += 1;
+    const inc = this.incarnation;
+    this.failing = false;
+    this.ctx = new CellContext(this, inc);
+    this.restartWindow.clear();
+    this.nactRef = spawnNact(this.parent.nactParent(), this.name, () => this.onToken(inc));
+    this.status = first ? "running" : "restarting";
+    this.sys.length = 0;
+    this.sys.push(INIT);
+    this.kick();
+  }
+
+  /** Enqueue a message (the body of `ActorRef.tell`). */
+  tell(msg: unknown): TellResult {
+    if (this.status === "stopped") {
+      this.dropped("stopped");
+      return REFUSED_STOPPED;
+    }
+    const r = this.mailbox.offer(msg);
+    if (r.kind === "refused") {
+      this.dropped("mailbox-full");
+      return REFUSED_FULL;
+    }
+    if (r.kind === "evicted") this.dropped("mailbox-evicted");
+    this.kick();
+    return DELIVERED;
+  }
+
+  /** Count (and debug-log) a message that will not be handled. */
+  dropped(reason: DropReason, n = 1): void {
+    this.core.metrics.dropped.inc({ kind: this.kind, reason }, n);
+    if (this.core.log.isLevelEnabled("debug")) this.log.debug({ reason, count: n }, "message dropped");
+  }
+
+  /** Give nact a token if there is work and none is outstanding. */
+  kick(): void {
+    if (this.inFlight || this.nactRef === undefined) return;
+    if (this.sys.length === 0 && this.mailbox.size === 0) return;
+    this.inFlight = true;
+    this.core.busyInc();
+    wakeNact(this.nactRef);
+  }
+
+  /** Mark the outstanding token consumed with no more work. */
+  idle(): void {
+    if (!this.inFlight) return;
+    this.inFlight = false;
+    this.core.busyDec();
+  }
+
+  /** End the current incarnation synchronously: stale tokens, timers and contexts go inert. */
+  endIncarnation(final: "restarting" | "stopped"): void {
+    this.incarnation += 1;
+    this.idle();
+    this.status = final;
+    this.timers.clear();
+    this.queuedFires.clear();
+    this.sys.length = 0;
+    if (this.nactRef !== undefined) stopNact(this.nactRef);
+    this.nactRef = undefined;
+    if (final === "stopped") {
+      const n = this.mailbox.clear();
+      if (n > 0) this.dropped("stopped", n);
+    }
+  }
+
+  /** The context of the current incarnation (also handed to `stop`). */
+  context(): ActorContext<unknown> {
+    return this.ctx;
+  }
+
+  private onToken(inc: number): void | Promise<void> {
+    if (inc !== this.incarnation) return;
+    const env = this.sys.shift();
+    if (env !== undefined) {
+      if (env.t === "init") return this.run(inc, "init", undefined);
+      this.queuedFires.delete(env.name);
+      if (!this.timers.take(env.name, env.gen)) {
+        this.dropped("stale-timer");
+        this.next();
+        return;
+      }
+      return this.run(inc, "receive", env.msg);
+    }
+    if (this.mailbox.size === 0) {
+      this.idle();
+      return;
+    }
+    return this.run(inc, "receive", this.mailbox.shift());
+  }
+
+  private run(inc: number, phase: "init" | "receive", msg: unknown): void | Promise<void> {
+    const t0 = performance.now();
+    let r: unknown;
+    try {
+      r = phase === "init" ? this.spec.init(this.ctx) : this.spec.receive(this.state, msg, this.ctx);
+    } catch (e: unknown) {
+      this.crashed(inc, e, phase);
+      return;
+    }
+    if (isPromiseLike(r)) {
+      return Promise.resolve(r).then(
+        (s) => this.commit(inc, s, phase, t0),
+        (e: unknown) => this.crashed(inc, e, phase),
+      );
+    }
+    this.commit(inc, r, phase, t0);
+  }
+
+  private commit(inc: number, next: unknown, phase: "init" | "receive", t0: number): void {
+    if (inc !== this.incarnation) return;
+    this.state = next;
+    if (phase === "init") {
+      this.initialized = true;
+      this.status = "running";
+    } else {
+      this.handling.observe((performance.now() - t0) / 1000);
+    }
+    this.next();
+  }
+
+  private next(): void {
+    if (this.sys.length > 0 || this.mailbox.size > 0) wakeNact(this.nactRef as NactRef);
+    else this.idle();
+  }
+
+  private crashed(inc: number, e: unknown, phase: "init" | "receive"): void {
+    if (inc !== this.incarnation) return;
+    const reason = crashReason(e);
+    this.core.metrics.crashes.inc({ kind: this.kind });
+    this.core.metrics.recordCrash(this.kind, reason, Date.now() / 1000);
+    if (phase === "receive") this.dropped("crashed");
+    const policy = this.crashPolicy;
+    this.log.warn({ err: e, phase, reason, policy }, "actor crashed");
+    if (policy === "resume" && phase === "receive") {
+      this.next();
+      return;
+    }
+    this.idle();
+    // A failing init cannot be resumed: there is no state to resume with.
+    this.core.track(failCell(this, e, policy === "resume" ? "restart" : policy));
+  }
+
+  private timerFired(name: string, gen: number, msg: unknown): void {
+    if (this.status === "stopped") return;
+    // Coalesce: at most one queued fire per name, holding the newest generation.
+    const queued = this.queuedFires.get(name);
+    if (queued !== undefined) {
+      queued.gen = gen;
+      queued.msg = msg;
+      return;
+    }
+    const env = { t: "timer" as const, name, gen, msg };
+    this.queuedFires.set(name, env);
+    this.sys.push(env);
+    this.kick();
+  }
+}
