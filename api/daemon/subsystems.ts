@@ -1,0 +1,12 @@
+/**
+ * The subsystems the daemon runs, in start order. Each subsystem issue adds
+ * its factory here (BFD, DDM, health checking, then the LB reconciler, which
+ * depends on health checking).
+ */
+import type { SubsystemContext } from "./daemon.js";
+import type { Subsystem } from "./subsystem.js";
+
+/** Build the daemon's subsystems from the loaded config. */
+export function defaultSubsystems(_ctx: SubsystemContext): Subsystem[] {
+  return [];
+}
