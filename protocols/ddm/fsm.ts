@@ -27,8 +27,6 @@
 import { assertNever } from "../common/assert-never.js";
 import type { Millis } from "../common/time.js";
 import type {
-  DdmAction,
-  DdmCounter,
   DdmEvent,
   DdmState,
   ExchangeState,
@@ -37,48 +35,12 @@ import type {
   Neighbor,
   PullReason,
   SolicitState,
-  StateName,
   StepResult,
-  TimerName,
   TransitionReason,
 } from "./fsm-types.js";
-import type { PathVector, PrefixSet, Update } from "./types.js";
-
-/** Collects actions and timer bookkeeping while one event is handled. */
-class Effects {
-  readonly actions: DdmAction[] = [];
-  timers: Partial<Record<TimerName, number>>;
-  nextGen: number;
-
-  constructor(s: DdmState) {
-    this.timers = { ...s.timers };
-    this.nextGen = s.nextGen;
-  }
-
-  emit(a: DdmAction): void {
-    this.actions.push(a);
-  }
-
-  count(counter: DdmCounter): void {
-    this.actions.push({ kind: "count", counter });
-  }
-
-  arm(timer: TimerName, at: Millis): void {
-    const gen = this.nextGen++;
-    this.timers[timer] = gen;
-    this.actions.push({ kind: "arm", timer, at, gen });
-  }
-
-  cancel(timer: TimerName): void {
-    if (this.timers[timer] === undefined) return;
-    delete this.timers[timer];
-    this.actions.push({ kind: "cancel", timer });
-  }
-
-  transition(from: StateName, to: StateName, reason: TransitionReason): void {
-    this.actions.push({ kind: "transition", from, to, reason });
-  }
-}
+import { Effects } from "./fsm-effects.js";
+import { adminUpdate, forPeer, isEmptyUpdate } from "./fsm-updates.js";
+import type { Update } from "./types.js";
 
 /** Events only the Exchange state acts on. */
 type ExchangeEvent = Extract<
@@ -169,9 +131,7 @@ export function createMachine(config: InterfaceConfig): DdmMachine {
   }
 
   function push(s: ExchangeState, fx: Effects, update: Update): void {
-    const empty = (u: Update["underlay"] | Update["tunnel"]) =>
-      u === null || (u.announce.length === 0 && u.withdraw.length === 0);
-    if (empty(update.underlay) && empty(update.tunnel)) return;
+    if (isEmptyUpdate(update)) return;
     fx.emit({
       kind: "push",
       peer: s.neighbor.addr,
@@ -181,33 +141,6 @@ export function createMachine(config: InterfaceConfig): DdmMachine {
       timeout: timers.exchangeTimeout,
     });
     fx.count("updates_sent");
-  }
-
-  /** The update an admin announce (or withdraw) of `set` sends: path = [own hostname]. */
-  function adminUpdate(set: PrefixSet, withdraw: boolean): Update {
-    const wrap = <T>(items: readonly T[]) =>
-      withdraw ? { announce: [], withdraw: items } : { announce: items, withdraw: [] };
-    switch (set.kind) {
-      case "underlay":
-        return {
-          underlay: wrap(set.prefixes.map((destination) => ({ destination, path: [local.hostname] }))),
-          tunnel: null,
-        };
-      case "tunnel":
-        return { underlay: null, tunnel: wrap(set.origins) };
-      default:
-        return assertNever(set, "prefix set");
-    }
-  }
-
-  /** Path-based split horizon: the peer drops vectors it already appears in. */
-  function forPeer(u: Update, peerHost: string): Update {
-    if (u.underlay === null) return u;
-    const keep = (pv: PathVector) => !pv.path.includes(peerHost);
-    return {
-      underlay: { announce: u.underlay.announce.filter(keep), withdraw: u.underlay.withdraw.filter(keep) },
-      tunnel: u.tunnel,
-    };
   }
 
   function onPacket(
@@ -352,10 +285,10 @@ export function createMachine(config: InterfaceConfig): DdmMachine {
             return assertNever(ev.outcome, "push outcome");
         }
       case "adminAnnounce":
-        push(s, fx, adminUpdate(ev.set, false));
+        push(s, fx, adminUpdate(ev.set, false, local.hostname));
         return s;
       case "adminWithdraw":
-        push(s, fx, adminUpdate(ev.set, true));
+        push(s, fx, adminUpdate(ev.set, true, local.hostname));
         return s;
       case "adminExpire":
         if (ev.addr !== s.neighbor.addr) return s;
