@@ -18,7 +18,12 @@ function statuses(text: string): StatusSet {
   return r.value;
 }
 
-type Seen = { method?: string; url?: string; headers?: IncomingHttpHeaders; remote?: string };
+type Seen = {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers?: IncomingHttpHeaders;
+  remote?: string | undefined;
+};
 
 /** An HTTP server answering `status` and `body`, recording the last request. */
 async function httpServer(status: number, body = "ok", seen: Seen = {}): Promise<Tracked> {
