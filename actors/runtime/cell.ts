@@ -373,9 +373,9 @@ export class Cell implements Supervisor {
       this.next();
       return;
     }
-    this.idle();
     // A failing init cannot be resumed: there is no state to resume with.
-    this.core.track(failCell(this, e, policy === "resume" ? "restart" : policy));
+    this.core.track(() => failCell(this, e, policy === "resume" ? "restart" : policy));
+    this.idle();
   }
 
   private timerFired(name: string, gen: number, msg: unknown): void {

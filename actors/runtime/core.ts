@@ -61,9 +61,19 @@ export class RuntimeCore {
     this.maybeIdle();
   }
 
-  /** Track an asynchronous supervision operation so `whenIdle` waits for it. */
-  track(p: Promise<void>): void {
+  /**
+   * Run an asynchronous supervision operation and track it so `whenIdle`
+   * waits for it. Counted before `op` starts, so the synchronous part of
+   * `op` (which may idle the crashed actor) cannot signal idleness early.
+   */
+  track(op: () => Promise<void>): void {
     this.ops += 1;
+    let p: Promise<void>;
+    try {
+      p = op();
+    } catch (e: unknown) {
+      p = Promise.reject(e);
+    }
     p.catch((e: unknown) => this.log.error({ err: e }, "supervision operation failed")).finally(() => {
       this.ops -= 1;
       this.maybeIdle();
