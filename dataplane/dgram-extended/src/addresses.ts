@@ -11,7 +11,9 @@ export type Family = 4 | 6;
 /** Splits "addr%scope" into its parts. */
 export function splitScope(text: string): { address: string; scope: string | undefined } {
   const i = text.indexOf("%");
-  return i < 0 ? { address: text, scope: undefined } : { address: text.slice(0, i), scope: text.slice(i + 1) };
+  return i < 0
+    ? { address: text, scope: undefined }
+    : { address: text.slice(0, i), scope: text.slice(i + 1) };
 }
 
 /** Canonical text of an address without its scope; throws ERR_INVALID_IP_ADDRESS on bad input. */

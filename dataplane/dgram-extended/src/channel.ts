@@ -25,14 +25,21 @@ export interface ReceiveTuning {
 export const DEFAULT_TUNING: ReceiveTuning = { batchSize: 64, maxPerEvent: 256, maxMessageSize: 65535 };
 
 /** Validates tuning fields given by a caller, falling back to the defaults. */
-export function tuningFrom(o: Partial<ReceiveTuning>, fallback: ReceiveTuning = DEFAULT_TUNING): ReceiveTuning {
+export function tuningFrom(
+  o: Partial<ReceiveTuning>,
+  fallback: ReceiveTuning = DEFAULT_TUNING,
+): ReceiveTuning {
   const t = {
     batchSize: o.batchSize ?? fallback.batchSize,
     maxPerEvent: o.maxPerEvent ?? fallback.maxPerEvent,
     maxMessageSize: o.maxMessageSize ?? fallback.maxMessageSize,
   };
   const intIn = (v: number, lo: number, hi: number): boolean => Number.isInteger(v) && v >= lo && v <= hi;
-  if (!intIn(t.batchSize, 1, 1024) || !intIn(t.maxPerEvent, 1, 1 << 20) || !intIn(t.maxMessageSize, 1, 262144)) {
+  if (
+    !intIn(t.batchSize, 1, 1024) ||
+    !intIn(t.maxPerEvent, 1, 1 << 20) ||
+    !intIn(t.maxMessageSize, 1, 262144)
+  ) {
     throw codedError("ERR_OUT_OF_RANGE", "batchSize 1..1024, maxPerEvent >= 1, maxMessageSize 1..262144");
   }
   return t;
@@ -48,7 +55,10 @@ export type BatchHandler = (
 ) => void;
 
 /** Delivers an error to an emitter without ever throwing. */
-export function reportError(target: { listenerCount(e: "error"): number; emit(e: "error", err: Error): boolean }, error: Error): void {
+export function reportError(
+  target: { listenerCount(e: "error"): number; emit(e: "error", err: Error): boolean },
+  error: Error,
+): void {
   if (target.listenerCount("error") === 0) {
     process.emitWarning(error);
     return;
@@ -62,7 +72,9 @@ export function reportError(target: { listenerCount(e: "error"): number; emit(e:
 
 /** Wraps an exception thrown by a listener so it can travel as an `error` event. */
 export function listenerError(event: string, cause: unknown): Error {
-  return codedError("ERR_DGRAM_EXT_LISTENER", `a '${event}' listener threw: ${toError(cause).message}`, { cause });
+  return codedError("ERR_DGRAM_EXT_LISTENER", `a '${event}' listener threw: ${toError(cause).message}`, {
+    cause,
+  });
 }
 
 /** A native socket plus its receive state. */
@@ -74,7 +86,12 @@ export class Channel {
   #refed = true;
   readonly #callback: BatchCallback;
 
-  constructor(native: NativeSocket, tuning: ReceiveTuning, onBatch: BatchHandler, onError: (e: Error) => void) {
+  constructor(
+    native: NativeSocket,
+    tuning: ReceiveTuning,
+    onBatch: BatchHandler,
+    onError: (e: Error) => void,
+  ) {
     this.native = native;
     this.tuning = tuning;
     this.meta = new Int32Array(tuning.batchSize * K.META_STRIDE);

@@ -47,7 +47,12 @@ export function internetChecksum(bytes: Uint8Array): number {
  * with addresses the kernel picks, and the kernel always computes them on
  * ICMPv6 raw and ping sockets (RFC 3542 §3.1), so it is left zero.
  */
-export function encodeEchoRequest(family: 4 | 6, identifier: number, sequence: number, payload: Uint8Array): Buffer {
+export function encodeEchoRequest(
+  family: 4 | 6,
+  identifier: number,
+  sequence: number,
+  payload: Uint8Array,
+): Buffer {
   const b = Buffer.alloc(ECHO_HEADER_LENGTH + payload.length);
   b[0] = family === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
   b[1] = 0;

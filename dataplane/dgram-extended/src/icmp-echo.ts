@@ -86,7 +86,11 @@ function pingGroupRange(): string {
   }
 }
 
-function openIcmp(family: Family, mode: IcmpMode | "auto", ns: string | undefined): { native: NativeSocket; mode: IcmpMode } {
+function openIcmp(
+  family: Family,
+  mode: IcmpMode | "auto",
+  ns: string | undefined,
+): { native: NativeSocket; mode: IcmpMode } {
   const domain = family === 4 ? K.AF_INET : K.AF_INET6;
   const proto = family === 4 ? K.IPPROTO_ICMP : K.IPPROTO_ICMPV6;
   let dgramError: unknown;
@@ -137,7 +141,13 @@ export class IcmpEchoSocket extends EventEmitter<IcmpEchoEvents> {
   #sequence = 0;
 
   /** @internal use `createIcmpEchoSocket`. */
-  constructor(native: NativeSocket, family: Family, mode: IcmpMode, identifier: number, tuning: ReceiveTuning) {
+  constructor(
+    native: NativeSocket,
+    family: Family,
+    mode: IcmpMode,
+    identifier: number,
+    tuning: ReceiveTuning,
+  ) {
     super();
     this.family = family;
     this.mode = mode;
@@ -157,7 +167,13 @@ export class IcmpEchoSocket extends EventEmitter<IcmpEchoEvents> {
     this.#ch.setRef(false);
   }
 
-  #deliver(n: number, meta: Int32Array, data: Buffer, strings: readonly (string | undefined)[], rxTime: bigint): void {
+  #deliver(
+    n: number,
+    meta: Int32Array,
+    data: Buffer,
+    strings: readonly (string | undefined)[],
+    rxTime: bigint,
+  ): void {
     const stride = K.META_STRIDE;
     const withIpHeader = this.mode === "raw" && this.family === 4;
     for (let i = 0; i < n; i++) {
@@ -274,8 +290,10 @@ export function createIcmpEchoSocket(options: IcmpEchoOptions): IcmpEchoSocket {
     if (options.device !== undefined) {
       native.setBytes(K.SOL_SOCKET, K.SO_BINDTODEVICE, Buffer.from(options.device, "latin1"));
     }
-    if (options.ttl !== undefined) native.setInt(v4 ? K.IPPROTO_IP : K.IPPROTO_IPV6, v4 ? K.IP_TTL : K.IPV6_UNICAST_HOPS, options.ttl);
-    if (options.dscp !== undefined) native.setInt(v4 ? K.IPPROTO_IP : K.IPPROTO_IPV6, v4 ? K.IP_TOS : K.IPV6_TCLASS, options.dscp << 2);
+    if (options.ttl !== undefined)
+      native.setInt(v4 ? K.IPPROTO_IP : K.IPPROTO_IPV6, v4 ? K.IP_TTL : K.IPV6_UNICAST_HOPS, options.ttl);
+    if (options.dscp !== undefined)
+      native.setInt(v4 ? K.IPPROTO_IP : K.IPPROTO_IPV6, v4 ? K.IP_TOS : K.IPV6_TCLASS, options.dscp << 2);
     let identifier: number;
     if (mode === "dgram") {
       // Binding port 0 makes the kernel pick the echo identifier now, so we know it.

@@ -42,7 +42,13 @@ export type BatchCallback = (
 
 /** The native socket object. Methods throw Node-style errors (`code`, `errno`, `syscall`). */
 export interface NativeSocket {
-  start(callback: BatchCallback, meta: Int32Array, batchSize: number, maxPerEvent: number, slotSize: number): void;
+  start(
+    callback: BatchCallback,
+    meta: Int32Array,
+    batchSize: number,
+    maxPerEvent: number,
+    slotSize: number,
+  ): void;
   stop(): void;
   close(): void;
   setRef(on: boolean): void;
@@ -133,7 +139,7 @@ interface Binding {
 
 const require = createRequire(import.meta.url);
 // dist/native-binding.js -> ../build/Release/dgram_extended.node
-const binding = require("../build/Release/dgram_extended.node") as Binding;
+const binding = require("../build/Release/dgram_extended.js") as Binding;
 
 /** Creates a native socket, optionally inside the network namespace at `netnsPath`. */
 export function openNative(domain: number, type: number, protocol: number, netnsPath?: string): NativeSocket {

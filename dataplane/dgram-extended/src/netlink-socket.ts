@@ -135,13 +135,15 @@ export class NetlinkSocket extends EventEmitter<NetlinkSocketEvents> {
 /** Opens, configures and binds a netlink socket and starts receiving. */
 export function createNetlinkSocket(options: NetlinkSocketOptions = {}): NetlinkSocket {
   const protocol = options.protocol ?? K.NETLINK_ROUTE;
-  if (!Number.isInteger(protocol) || protocol < 0) throw codedError("ERR_INVALID_ARG_VALUE", "bad netlink protocol");
+  if (!Number.isInteger(protocol) || protocol < 0)
+    throw codedError("ERR_INVALID_ARG_VALUE", "bad netlink protocol");
   const tuning = tuningFrom(options, { batchSize: 16, maxPerEvent: 256, maxMessageSize: 65536 });
   const ns = options.netns === undefined ? undefined : netnsPath(options.netns);
   const native = openNative(K.AF_NETLINK, K.SOCK_RAW, protocol, ns);
   const socket = new NetlinkSocket(native, protocol, tuning);
   try {
-    if (options.receiveBufferSize !== undefined) native.setInt(K.SOL_SOCKET, K.SO_RCVBUF, options.receiveBufferSize);
+    if (options.receiveBufferSize !== undefined)
+      native.setInt(K.SOL_SOCKET, K.SO_RCVBUF, options.receiveBufferSize);
     if (options.extendedAck ?? true) native.setInt(K.SOL_NETLINK, K.NETLINK_EXT_ACK, 1);
     if (options.strictCheck === true) native.setInt(K.SOL_NETLINK, K.NETLINK_GET_STRICT_CHK, 1);
     native.bindNetlink(0, 0);

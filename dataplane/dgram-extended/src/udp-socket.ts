@@ -102,7 +102,8 @@ export type UdpSocketEvents = { message: [UdpMessage]; error: [Error]; close: []
 export const DSCP = { CS0: 0, CS1: 8, AF41: 34, EF: 46, CS6: 48, CS7: 56 } as const;
 
 function checkByte(name: string, v: number, lo = 0, hi = 255): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw codedError("ERR_OUT_OF_RANGE", `${name} must be ${lo}..${hi}`);
+  if (!Number.isInteger(v) || v < lo || v > hi)
+    throw codedError("ERR_OUT_OF_RANGE", `${name} must be ${lo}..${hi}`);
   return v;
 }
 
@@ -130,7 +131,13 @@ export class UdpSocket extends EventEmitter<UdpSocketEvents> {
     );
   }
 
-  #deliver(n: number, meta: Int32Array, data: Buffer, strings: readonly (string | undefined)[], rxTime: bigint): void {
+  #deliver(
+    n: number,
+    meta: Int32Array,
+    data: Buffer,
+    strings: readonly (string | undefined)[],
+    rxTime: bigint,
+  ): void {
     this.#batches += 1;
     const stride = K.META_STRIDE;
     for (let i = 0; i < n && !this.#ch.closed; i++) {
@@ -141,7 +148,11 @@ export class UdpSocket extends EventEmitter<UdpSocketEvents> {
       const ttl = meta[r + Meta.ttl] ?? -1;
       const tos = meta[r + Meta.tos] ?? -1;
       const destination = strings[i * 3 + 1];
-      if ((flags & MetaFlag.dstMulticast) !== 0 && this.#strict && !this.#groups.has(`${destination}%${ifindex}`)) {
+      if (
+        (flags & MetaFlag.dstMulticast) !== 0 &&
+        this.#strict &&
+        !this.#groups.has(`${destination}%${ifindex}`)
+      ) {
         this.#foreign += 1;
         continue;
       }
@@ -200,7 +211,8 @@ export class UdpSocket extends EventEmitter<UdpSocketEvents> {
    */
   send(data: Uint8Array, address: string, port: number, options: SendOptions = {}): number {
     const native = this.#ch.open();
-    if (options.source === undefined && options.interface === undefined) return native.sendInet(data, address, port);
+    if (options.source === undefined && options.interface === undefined)
+      return native.sendInet(data, address, port);
     return native.sendInet(data, address, port, options.source, this.#ifindexOf(options.interface));
   }
 
