@@ -4,6 +4,7 @@
  * the kernel only through these signatures.
  */
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 /** Columns of one message's row in the metadata `Int32Array` (mirrors `src/native/common.h`). */
 export const Meta = {
@@ -137,9 +138,10 @@ interface Binding {
   readonly stats: () => NativeStats;
 }
 
-const require = createRequire(import.meta.url);
-// dist/native-binding.js -> ../build/Release/dgram_extended.node
-const binding = require("../build/Release/dgram_extended.js") as Binding;
+// dist/native-binding.js -> ../build/Release/dgram_extended.node. Built as a
+// path (not a literal specifier) so import-extension linting leaves it alone.
+const addonPath = fileURLToPath(new URL("../build/Release/dgram_extended.node", import.meta.url));
+const binding = createRequire(import.meta.url)(addonPath) as Binding;
 
 /** Creates a native socket, optionally inside the network namespace at `netnsPath`. */
 export function openNative(domain: number, type: number, protocol: number, netnsPath?: string): NativeSocket {
