@@ -1,7 +1,13 @@
 /**
- * A probe's deadline: the owner's cancel signal combined with
- * `AbortSignal.timeout`, remembering which of the two fired so the result
- * can say `timeout` or `aborted`.
+ * A probe's deadline: the owner's cancel signal combined with a timeout,
+ * remembering which of the two fired so the result can say `timeout` or
+ * `aborted`.
+ *
+ * The timeout is a plain `setTimeout` aborting our controller, not
+ * `AbortSignal.timeout`: the latter's timer is unref'd (measured here: a
+ * probe waiting on nothing else never finishes, the loop exits first) and
+ * cannot be cancelled, so every probe would leave a timer behind until its
+ * full timeout. Ours is cleared by `dispose` as soon as the probe settles.
  *
  * We combine by hand rather than with `AbortSignal.any`: the owner's signal
  * lives as long as the health actor, and the listeners we add to it must be
@@ -17,37 +23,39 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** `undefined` while not fired. */
   cause(): DeadlineCause | undefined;
-  /** Detach from the owner's signal; call once the probe has settled. */
+  /** Clear the timer and detach from the owner's signal; call once the probe has settled (idempotent). */
   dispose(): void;
 }
 
-/** Largest delay `AbortSignal.timeout` accepts (a uint32 of milliseconds). */
-const MAX_TIMEOUT_MS = 0xffff_ffff;
+/** Largest delay `setTimeout` honours (2^31 − 1 ms); larger values fire at once. */
+const MAX_TIMEOUT_MS = 0x7fff_ffff;
 
 /** Start a deadline of `timeoutMs` under `parent`. */
 export function startDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
   const controller = new AbortController();
   let fired: DeadlineCause | undefined;
-  const fire = (cause: DeadlineCause, reason: unknown) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onParent = () => fire("aborted", parent.reason);
+  const release = () => {
+    clearTimeout(timer);
+    parent.removeEventListener("abort", onParent);
+  };
+  function fire(cause: DeadlineCause, reason: unknown): void {
     if (fired !== undefined) return;
     fired = cause;
+    release();
     controller.abort(reason);
-  };
-  // AbortSignal.timeout wants a whole number of ms; round up so we never cut short.
-  const timer = AbortSignal.timeout(Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs))));
-  const onTimer = () => fire("timeout", timer.reason);
-  const onParent = () => fire("aborted", parent.reason);
+  }
   if (parent.aborted) onParent();
   else {
-    timer.addEventListener("abort", onTimer, { once: true });
+    // Round up so a fractional timeout never cuts a probe short.
+    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
+    timer = setTimeout(() => fire("timeout", new DOMException("probe timed out", "TimeoutError")), delay);
     parent.addEventListener("abort", onParent, { once: true });
   }
   return {
     signal: controller.signal,
     cause: () => fired,
-    dispose() {
-      timer.removeEventListener("abort", onTimer);
-      parent.removeEventListener("abort", onParent);
-    },
+    dispose: release,
   };
 }
