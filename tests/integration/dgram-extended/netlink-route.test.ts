@@ -119,7 +119,7 @@ describe("netlink route add and dump in a namespace", { skip }, () => {
         const attrs = attributes(m.body, 12);
         const dst = attrs.get(RTA_DST);
         const out = attrs.get(RTA_OIF);
-        return dst !== undefined && dst.equals(c.bytes) && out !== undefined && readU32(out) === oif();
+        return dst?.equals(c.bytes) === true && out !== undefined && readU32(out) === oif();
       });
       assert.equal(found.length, 1);
       assert.equal(found[0]?.body[5], RTPROT_STATIC);
