@@ -36,7 +36,7 @@ export type IpNet = ({ readonly family: 4 } & Ipv4Net) | ({ readonly family: 6 }
 export type IpParseError = "BAD_IPV6" | "BAD_IPV4" | "BAD_PREFIX_LEN" | "BAD_CIDR";
 
 /** Parse dotted-quad text into 4 bytes, or null. Leading zeros are rejected (ambiguous octal). */
-function ipv4Bytes(text: string): Uint8Array | null {
+export function ipv4Bytes(text: string): Uint8Array | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);

@@ -1,0 +1,351 @@
+/**
+ * rtnetlink route messages (rtnetlink(7)): RTM_NEWROUTE / RTM_DELROUTE /
+ * RTM_GETROUTE requests, and decoding of route dumps, acknowledgements and
+ * errors. Pure byte work; the socket is the `dgram-extended` addon's job.
+ *
+ * A route with one nexthop is sent as RTA_GATEWAY + RTA_OIF (what
+ * `ip -6 route replace P via fe80::x dev IF` sends); with several, as
+ * RTA_MULTIPATH holding one `rtnexthop` (+ RTA_GATEWAY) per nexthop, the
+ * ECMP form for DDM's per-destination nexthop set (spec §1.8).
+ */
+import { err, ok, type Result } from "../../protocols/common/result.js";
+import { formatIpv4, formatIpv6, ipv4Bytes, ipv6Bytes } from "../../protocols/ddm/ip.js";
+import {
+  AF_INET,
+  AF_INET6,
+  NLM_F_ACK,
+  NLM_F_ACK_TLVS,
+  NLM_F_CAPPED,
+  NLM_F_CREATE,
+  NLM_F_DUMP,
+  NLM_F_REPLACE,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_HDRLEN,
+  NLMSGERR_ATTR_MSG,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_COMPAT,
+  RT_TABLE_MAIN,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_MULTIPATH,
+  RTA_OIF,
+  RTA_PRIORITY,
+  RTA_TABLE,
+  RTM_DELROUTE,
+  RTM_GETROUTE,
+  RTM_NEWROUTE,
+  RTMSG_LEN,
+  RTN_UNICAST,
+  RTNH_LEN,
+  RTPROT_MAGNETITE,
+} from "./constants.js";
+import {
+  align4,
+  concat,
+  decodeAttrs,
+  decodeMessages,
+  encodeAttr,
+  encodeMessage,
+  HOST_LE,
+  hostView,
+  type NetlinkDecodeError,
+  type NlMessage,
+  readU32,
+  u32Attr,
+} from "./netlink.js";
+
+/** One nexthop of a route. */
+export interface KernelNexthop {
+  /** Gateway address text (canonical), or null for a directly connected route. */
+  readonly gateway: string | null;
+  readonly ifIndex: number;
+  /** ECMP weight 1..256 (rtnh_hops + 1); 1 when unspecified. */
+  readonly weight: number;
+}
+
+/** A route as we program and read it. */
+export interface KernelRoute {
+  readonly family: 4 | 6;
+  /** Destination network address text (canonical). */
+  readonly dst: string;
+  readonly dstLen: number;
+  readonly table: number;
+  readonly protocol: number;
+  /** RTA_PRIORITY (the metric), if any. */
+  readonly priority: number | null;
+  readonly scope: number;
+  readonly type: number;
+  readonly nexthops: readonly KernelNexthop[];
+}
+
+/** Fields a caller supplies for a route of ours; the rest have defaults. */
+export interface RouteSpec {
+  readonly family: 4 | 6;
+  readonly dst: string;
+  readonly dstLen: number;
+  readonly nexthops: readonly KernelNexthop[];
+  readonly table?: number;
+  readonly priority?: number;
+}
+
+/** Encoding failures: programmer or config input, never kernel input. */
+export type RouteEncodeCode = "NL_E_BAD_ADDRESS" | "NL_E_BAD_PREFIX_LEN" | "NL_E_BAD_WEIGHT";
+
+const addrBytes = (family: 4 | 6, text: string): Uint8Array | null =>
+  family === 6 ? ipv6Bytes(text) : ipv4Bytes(text);
+
+function rtmsg(
+  family: 4 | 6,
+  dstLen: number,
+  table: number,
+  protocol: number,
+  scope: number,
+  type: number,
+): Uint8Array {
+  const b = new Uint8Array(RTMSG_LEN);
+  b[0] = family === 6 ? AF_INET6 : AF_INET;
+  b[1] = dstLen;
+  b[4] = table > 255 ? RT_TABLE_COMPAT : table;
+  b[5] = protocol;
+  b[6] = scope;
+  b[7] = type;
+  return b;
+}
+
+function nexthopAttrs(family: 4 | 6, nhs: readonly KernelNexthop[]): Result<Uint8Array[], RouteEncodeCode> {
+  for (const nh of nhs)
+    if (!Number.isInteger(nh.weight) || nh.weight < 1 || nh.weight > 256) return err("NL_E_BAD_WEIGHT");
+  const gw = (nh: KernelNexthop): Result<Uint8Array | null, RouteEncodeCode> => {
+    if (nh.gateway === null) return ok(null);
+    const b = addrBytes(family, nh.gateway);
+    return b === null ? err("NL_E_BAD_ADDRESS") : ok(encodeAttr(RTA_GATEWAY, b));
+  };
+  const only = nhs.length === 1 ? nhs[0] : undefined;
+  if (only !== undefined && only.weight === 1) {
+    const g = gw(only);
+    if (!g.ok) return g;
+    return ok([...(g.value === null ? [] : [g.value]), u32Attr(RTA_OIF, only.ifIndex)]);
+  }
+  if (nhs.length === 0) return ok([]);
+  const entries: Uint8Array[] = [];
+  for (const nh of nhs) {
+    const g = gw(nh);
+    if (!g.ok) return g;
+    const attrs = g.value ?? new Uint8Array(0);
+    const e = new Uint8Array(RTNH_LEN + attrs.length);
+    const dv = hostView(e);
+    dv.setUint16(0, e.length, HOST_LE);
+    e[2] = 0; // rtnh_flags
+    e[3] = nh.weight - 1; // rtnh_hops
+    dv.setInt32(4, nh.ifIndex, HOST_LE);
+    e.set(attrs, RTNH_LEN);
+    entries.push(e); // rtnexthop and RTA_GATEWAY are both 4-aligned already
+  }
+  return ok([encodeAttr(RTA_MULTIPATH, concat(entries))]);
+}
+
+function routeBody(spec: RouteSpec, withNexthops: boolean): Result<Uint8Array, RouteEncodeCode> {
+  const max = spec.family === 6 ? 128 : 32;
+  if (!Number.isInteger(spec.dstLen) || spec.dstLen < 0 || spec.dstLen > max)
+    return err("NL_E_BAD_PREFIX_LEN");
+  const dst = addrBytes(spec.family, spec.dst);
+  if (dst === null) return err("NL_E_BAD_ADDRESS");
+  const table = spec.table ?? RT_TABLE_MAIN;
+  const parts = [rtmsg(spec.family, spec.dstLen, table, RTPROT_MAGNETITE, RT_SCOPE_UNIVERSE, RTN_UNICAST)];
+  // A default route carries no RTA_DST (dst_len 0 says it all).
+  if (spec.dstLen > 0) parts.push(encodeAttr(RTA_DST, dst));
+  parts.push(u32Attr(RTA_TABLE, table));
+  if (spec.priority !== undefined) parts.push(u32Attr(RTA_PRIORITY, spec.priority));
+  if (withNexthops) {
+    const nh = nexthopAttrs(spec.family, spec.nexthops);
+    if (!nh.ok) return nh;
+    parts.push(...nh.value);
+  }
+  return ok(concat(parts));
+}
+
+/**
+ * RTM_NEWROUTE with REQUEST|ACK|CREATE|REPLACE: create the route or replace
+ * its whole nexthop set (the kernel answers with an NLMSG_ERROR ack).
+ */
+export function encodeReplaceRoute(spec: RouteSpec, seq: number): Result<Uint8Array, RouteEncodeCode> {
+  const body = routeBody(spec, true);
+  if (!body.ok) return body;
+  return ok(
+    encodeMessage(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, seq, 0, body.value),
+  );
+}
+
+/**
+ * RTM_DELROUTE with REQUEST|ACK for our route to `dst/dstLen` in `table`,
+ * matching on our protocol. Nexthops are not sent, so the whole route goes.
+ */
+export function encodeDeleteRoute(
+  spec: Omit<RouteSpec, "nexthops">,
+  seq: number,
+): Result<Uint8Array, RouteEncodeCode> {
+  const body = routeBody({ ...spec, nexthops: [] }, false);
+  if (!body.ok) return body;
+  return ok(encodeMessage(RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK, seq, 0, body.value));
+}
+
+/** RTM_GETROUTE with REQUEST|DUMP for one family (an rtmsg with only the family set). */
+export function encodeDumpRoutes(family: 4 | 6, seq: number): Uint8Array {
+  const b = new Uint8Array(RTMSG_LEN);
+  b[0] = family === 6 ? AF_INET6 : AF_INET;
+  return encodeMessage(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, 0, b);
+}
+
+/** One decoded message from the kernel. */
+export type RouteReply =
+  | { readonly kind: "route"; readonly seq: number; readonly op: "new" | "del"; readonly route: KernelRoute }
+  | { readonly kind: "ack"; readonly seq: number }
+  /** `errno` is positive (the kernel sends it negated); `message` is the extended ack text, if any. */
+  | { readonly kind: "error"; readonly seq: number; readonly errno: number; readonly message: string | null }
+  | { readonly kind: "done"; readonly seq: number }
+  /** A message type we do not interpret (NOOP, a non-route family, …). */
+  | { readonly kind: "other"; readonly seq: number; readonly type: number };
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+const short = (offset: number, detail: string): Result<never, NetlinkDecodeError> =>
+  err({ code: "NL_E_TRUNCATED_PAYLOAD", offset, detail });
+
+function decodeError(m: NlMessage): Result<RouteReply, NetlinkDecodeError> {
+  // struct nlmsgerr: int error; struct nlmsghdr msg; then (capped) TLVs or the original payload.
+  if (m.payload.length < 4 + NLMSG_HDRLEN) return short(NLMSG_HDRLEN, "nlmsgerr");
+  const dv = hostView(m.payload);
+  const code = dv.getInt32(0, HOST_LE);
+  if (code === 0) return ok({ kind: "ack", seq: m.seq });
+  let message: string | null = null;
+  if ((m.flags & NLM_F_ACK_TLVS) !== 0) {
+    const origLen = dv.getUint32(4, HOST_LE);
+    const tlvAt = 4 + ((m.flags & NLM_F_CAPPED) !== 0 ? NLMSG_HDRLEN : align4(origLen));
+    if (tlvAt <= m.payload.length) {
+      const attrs = decodeAttrs(m.payload.subarray(tlvAt), NLMSG_HDRLEN + tlvAt);
+      if (!attrs.ok) return attrs;
+      const msg = attrs.value.find((a) => a.type === NLMSGERR_ATTR_MSG);
+      if (msg !== undefined) message = utf8.decode(msg.value).replace(/\0+$/, "");
+    }
+  }
+  return ok({ kind: "error", seq: m.seq, errno: -code, message });
+}
+
+function decodeAddr(family: 4 | 6, v: Uint8Array, offset: number): Result<string, NetlinkDecodeError> {
+  const want = family === 6 ? 16 : 4;
+  if (v.length !== want) return short(offset, `address of ${v.length} bytes`);
+  return ok(family === 6 ? formatIpv6(v) : formatIpv4(v));
+}
+
+function decodeMultipath(
+  family: 4 | 6,
+  b: Uint8Array,
+  offset: number,
+): Result<KernelNexthop[], NetlinkDecodeError> {
+  const out: KernelNexthop[] = [];
+  let off = 0;
+  const dv = hostView(b);
+  while (off < b.length) {
+    if (b.length - off < RTNH_LEN) return short(offset + off, "rtnexthop");
+    const len = dv.getUint16(off, HOST_LE);
+    if (len < RTNH_LEN || len > b.length - off)
+      return err({ code: "NL_E_BAD_ATTR", offset: offset + off, detail: `rtnh_len ${len}` });
+    const attrs = decodeAttrs(b.subarray(off + RTNH_LEN, off + len), offset + off + RTNH_LEN);
+    if (!attrs.ok) return attrs;
+    let gateway: string | null = null;
+    for (const a of attrs.value) {
+      if (a.type !== RTA_GATEWAY) continue;
+      const g = decodeAddr(family, a.value, a.offset);
+      if (!g.ok) return g;
+      gateway = g.value;
+    }
+    out.push({ gateway, ifIndex: dv.getInt32(off + 4, HOST_LE), weight: (b[off + 3] ?? 0) + 1 });
+    off += align4(len);
+  }
+  return ok(out);
+}
+
+function decodeRoute(m: NlMessage): Result<RouteReply, NetlinkDecodeError> {
+  if (m.payload.length < RTMSG_LEN) return short(NLMSG_HDRLEN, "rtmsg");
+  const p = m.payload;
+  const fam = p[0];
+  if (fam !== AF_INET && fam !== AF_INET6) return ok({ kind: "other", seq: m.seq, type: m.type });
+  const family: 4 | 6 = fam === AF_INET6 ? 6 : 4;
+  const attrs = decodeAttrs(p.subarray(RTMSG_LEN), NLMSG_HDRLEN + RTMSG_LEN);
+  if (!attrs.ok) return attrs;
+  let dst = family === 6 ? "::" : "0.0.0.0";
+  let table = p[4] ?? 0;
+  let priority: number | null = null;
+  let gateway: string | null = null;
+  let oif = 0;
+  let multipath: KernelNexthop[] | null = null;
+  for (const a of attrs.value) {
+    switch (a.type) {
+      case RTA_DST: {
+        const d = decodeAddr(family, a.value, a.offset);
+        if (!d.ok) return d;
+        dst = d.value;
+        break;
+      }
+      case RTA_GATEWAY: {
+        const g = decodeAddr(family, a.value, a.offset);
+        if (!g.ok) return g;
+        gateway = g.value;
+        break;
+      }
+      case RTA_OIF:
+      case RTA_TABLE:
+      case RTA_PRIORITY: {
+        const n = readU32(a.value);
+        if (n === null) return short(a.offset, `u32 attribute ${a.type}`);
+        if (a.type === RTA_OIF) oif = n;
+        else if (a.type === RTA_TABLE) table = n;
+        else priority = n;
+        break;
+      }
+      case RTA_MULTIPATH: {
+        const mp = decodeMultipath(family, a.value, a.offset);
+        if (!mp.ok) return mp;
+        multipath = mp.value;
+        break;
+      }
+      default:
+        break; // RTA_CACHEINFO, RTA_PREF, … are not ours to interpret
+    }
+  }
+  const nexthops = multipath ?? (gateway !== null || oif !== 0 ? [{ gateway, ifIndex: oif, weight: 1 }] : []);
+  return ok({
+    kind: "route",
+    seq: m.seq,
+    op: m.type === RTM_NEWROUTE ? "new" : "del",
+    route: {
+      family,
+      dst,
+      dstLen: p[1] ?? 0,
+      table,
+      protocol: p[5] ?? 0,
+      priority,
+      scope: p[6] ?? 0,
+      type: p[7] ?? 0,
+      nexthops,
+    },
+  });
+}
+
+/** Decode everything in one datagram from the kernel. Total. */
+export function decodeReplies(buf: Uint8Array): Result<RouteReply[], NetlinkDecodeError> {
+  const msgs = decodeMessages(buf);
+  if (!msgs.ok) return msgs;
+  const out: RouteReply[] = [];
+  for (const m of msgs.value) {
+    let r: Result<RouteReply, NetlinkDecodeError>;
+    if (m.type === NLMSG_ERROR) r = decodeError(m);
+    else if (m.type === NLMSG_DONE) r = ok({ kind: "done", seq: m.seq });
+    else if (m.type === RTM_NEWROUTE || m.type === RTM_DELROUTE) r = decodeRoute(m);
+    else r = ok({ kind: "other", seq: m.seq, type: m.type });
+    if (!r.ok) return r;
+    out.push(r.value);
+  }
+  return ok(out);
+}
