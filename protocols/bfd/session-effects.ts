@@ -123,7 +123,8 @@ function reconcileTimer(
 /**
  * Derive both timers from the session. TX: the last transmission plus the jittered interval, or
  * now if that has already passed (§6.8.3: a lowered Remote Min RX is honoured at once). Detect:
- * the last accepted packet plus the Detection Time; not run in AdminDown (§6.8.16).
+ * the last accepted packet plus the Detection Time (at the earliest now); not run in AdminDown
+ * (§6.8.16).
  */
 export function rearmTimers(s: Session, now: Millis, actions: BfdAction[]): Session {
   let txAt: Millis | null = null;
@@ -134,9 +135,11 @@ export function rearmTimers(s: Session, now: Millis, actions: BfdAction[]): Sess
   const tx = reconcileTimer(s, "tx", s.txTimer, txAt, actions);
   let next: Session = { ...tx.session, txTimer: tx.slot };
   const dt = detectionTimeMs(next);
+  // Clamped to now: after an admin-up or a shorter Detection Time the deadline may already have
+  // passed, and then it expires at once rather than being armed in the past.
   const detectAt =
     next.state !== "AdminDown" && next.lastRxAt !== null && dt !== null
-      ? ((next.lastRxAt + dt) as Millis)
+      ? (Math.max(now, next.lastRxAt + dt) as Millis)
       : null;
   const det = reconcileTimer(next, "detect", next.detectTimer, detectAt, actions);
   next = { ...det.session, detectTimer: det.slot };
