@@ -44,6 +44,17 @@ describe("metrics catalogue", () => {
     assert.equal(await m.latency.count({ dir: "tx" }), 2);
     const text = await registry.metrics();
     assert.match(text, /magnetite_test_packets_total\{dir="rx"\} 3/);
+    // Histogram exposition: cumulative buckets, +Inf, sum and count, as prom-client renders them.
+    assert.match(text, /# TYPE magnetite_test_latency_seconds histogram/);
+    assert.match(text, /magnetite_test_latency_seconds_bucket\{dir="tx",le="0.1"\} 1/);
+    assert.match(text, /magnetite_test_latency_seconds_bucket\{dir="tx",le="1"\} 2/);
+    assert.match(text, /magnetite_test_latency_seconds_bucket\{dir="tx",le="\+Inf"\} 2/);
+    assert.match(text, /magnetite_test_latency_seconds_sum\{dir="tx"\} 0.55/);
+    assert.match(text, /magnetite_test_latency_seconds_count\{dir="tx"\} 2/);
+    registry.resetMetrics();
+    m.latency.bind({ dir: "tx" }).observe(2);
+    assert.equal(await m.latency.count({ dir: "tx" }), 1);
+    assert.match(await registry.metrics(), /magnetite_test_latency_seconds_bucket\{dir="tx",le="1"\} 0/);
   });
 
   it("computes mailbox depth and actor counts at scrape time", async () => {
