@@ -41,7 +41,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app: App = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.bodyLimit,
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

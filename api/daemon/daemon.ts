@@ -59,7 +59,12 @@ export interface Daemon {
   stop(deadlineMs: number): Promise<void>;
 }
 
-function flatten(nodes: readonly ActorTreeNode[], parent: string | null, depth: number, out: ActorRow[]): ActorRow[] {
+function flatten(
+  nodes: readonly ActorTreeNode[],
+  parent: string | null,
+  depth: number,
+  out: ActorRow[],
+): ActorRow[] {
   for (const n of nodes) {
     out.push({
       path: n.path,
@@ -80,7 +85,9 @@ function isLoopback(host: string): boolean {
 }
 
 /** Load the config the daemon starts on: the file, or defaults when none is given. */
-export async function initialConfig(file: string | undefined): Promise<{ ok: true; config: Config } | { ok: false; error: ConfigError }> {
+export async function initialConfig(
+  file: string | undefined,
+): Promise<{ ok: true; config: Config } | { ok: false; error: ConfigError }> {
   if (file === undefined) return { ok: true, config: defaultConfig() };
   const r = await readConfigFile(file);
   return r.ok ? { ok: true, config: r.value } : { ok: false, error: r.error };
@@ -130,7 +137,8 @@ export async function startDaemon(opts: DaemonOptions, config: Config): Promise<
       log.error({ code, issues }, "config reload failed; keeping the config in force");
       return { ...status };
     };
-    if (opts.configFile === undefined) return fail("CFG_E_READ", "the daemon was started without --config", []);
+    if (opts.configFile === undefined)
+      return fail("CFG_E_READ", "the daemon was started without --config", []);
     const r = await readConfigFile(opts.configFile);
     if (!r.ok) return fail(r.error.code, r.error.message, r.error.issues.map(formatIssue));
     const diff = diffConfig(current, r.value);

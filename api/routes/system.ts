@@ -1,7 +1,8 @@
 /**
  * The daemon's own routes: liveness, readiness, Prometheus metrics, the
  * supervision tree and config status/reload. Handlers hold no state; they ask
- * the sources injected by the composition root.
+ * the sources injected by the composition root. Probes and scrapes log only
+ * at warn, so a 15 s Prometheus scrape does not drown the log.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
@@ -25,7 +26,10 @@ export const systemRoutes =
   async (app) => {
     app.get(
       "/healthz",
-      { schema: { tags: ["system"], summary: "Liveness: the process answers", response: { 200: Alive } } },
+      {
+        logLevel: "warn",
+        schema: { tags: ["system"], summary: "Liveness: the process answers", response: { 200: Alive } },
+      },
       async () => ({
         status: "ok" as const,
         uptime_ms: Math.floor(src.uptimeMs()),
@@ -37,6 +41,7 @@ export const systemRoutes =
     app.get(
       "/readyz",
       {
+        logLevel: "warn",
         schema: {
           tags: ["system"],
           summary: "Readiness: 200 when every subsystem is running, 503 otherwise",
@@ -52,6 +57,7 @@ export const systemRoutes =
     app.get(
       "/metrics",
       {
+        logLevel: "warn",
         schema: {
           tags: ["system"],
           summary: "Prometheus metrics (text exposition format)",
