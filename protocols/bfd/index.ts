@@ -28,7 +28,7 @@ export {
   encode,
 } from "./packet.js";
 export { createSession, type SessionConfigInput, sessionConfig, step } from "./session.js";
-export { detectionTimeMs, txIntervalMs } from "./session-effects.js";
+export { detectionTimeMs, holdUntil, txIntervalMs } from "./session-effects.js";
 export type {
   BfdAction,
   BfdEvent,

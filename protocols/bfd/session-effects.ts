@@ -145,3 +145,13 @@ export function rearmTimers(s: Session, now: Millis, actions: BfdAction[]): Sess
   next = { ...det.session, detectTimer: det.slot };
   return next;
 }
+
+/**
+ * §6.8.1 / §6.8.18: once a packet has been received, session state MUST survive at least one
+ * Detection Time after the last one, so a shell deleting a session keeps it (and keeps answering)
+ * until this instant. Null when nothing holds it.
+ */
+export function holdUntil(s: Session): Millis | null {
+  const dt = detectionTimeMs(s);
+  return s.lastRxAt === null || dt === null ? null : ((s.lastRxAt + dt) as Millis);
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createSession, sessionConfig } from "../../../protocols/bfd/session.js";
-import { detectionTimeMs, txIntervalMs } from "../../../protocols/bfd/session-effects.js";
+import { detectionTimeMs, holdUntil, txIntervalMs } from "../../../protocols/bfd/session-effects.js";
 import { Diag } from "../../../protocols/bfd/types.js";
 import type { Micros } from "../../../protocols/common/time.js";
 import { millis } from "../../../protocols/common/time.js";
@@ -348,5 +348,13 @@ describe("bfd session (RFC 5880 §6.8)", () => {
     const a = d.rx(peer({ state: "Init", yourDiscr: 99 }));
     assert.equal(ofKind(a, "discard")[0]?.discard.code, "YOUR_DISCR_UNKNOWN");
     assert.equal(d.session.state, "Down");
+  });
+
+  it("§6.8.18: session state is held for a Detection Time after the last packet", () => {
+    const d = new Driver(config());
+    assert.equal(holdUntil(d.session), null);
+    d.advance(10);
+    d.rx(peer({ state: "Down", yourDiscr: 0 }));
+    assert.equal(holdUntil(d.session), 10 + 900); // 3 × max(our 300 ms, the peer's 300 ms)
   });
 });
