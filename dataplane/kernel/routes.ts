@@ -1,0 +1,109 @@
+/**
+ * The kernel routing table as DDM's shell sees it: replace a route's whole
+ * nexthop set, delete a route, and list the routes we own (protocol 221), so
+ * a restart can reconcile instead of leaving stale routes behind (spec Part 5
+ * item 5). Two implementations: `MemoryRouteTable` here for tests, and a
+ * netlink one to be wired once the `dgram-extended` addon lands (it will send
+ * `encodeReplaceRoute` / `encodeDeleteRoute` / `encodeDumpRoutes` and map the
+ * `RouteReply`s to these results). Contract tests should run against both.
+ */
+import { err, ok, type Result } from "../../protocols/common/result.js";
+import { formatIpv6, type Ipv6Net, ipv6NetworkBytes } from "../../protocols/ddm/ip.js";
+import type { FibChange } from "../../protocols/ddm/rib.js";
+import { RT_TABLE_MAIN, RTPROT_MAGNETITE, RT_SCOPE_UNIVERSE, RTN_UNICAST } from "./constants.js";
+import type { KernelRoute, RouteSpec } from "./rtnetlink.js";
+
+/** Route table failures, with stable codes for logs and metrics. */
+export type RouteTableError =
+  /** The kernel refused the request; `errno` is positive. */
+  | { readonly code: "KERNEL_E_REJECTED"; readonly errno: number; readonly message: string | null }
+  /** The route to delete does not exist (ESRCH/ENOENT); callers usually treat this as done. */
+  | { readonly code: "KERNEL_E_NOT_FOUND" }
+  /** The route could not be encoded (bad address, length or weight). */
+  | { readonly code: "KERNEL_E_BAD_ROUTE"; readonly detail: string };
+
+/** The key of a route: family, destination and table. */
+export interface RouteKey {
+  readonly family: 4 | 6;
+  readonly dst: string;
+  readonly dstLen: number;
+  readonly table?: number;
+}
+
+/** What the DDM shell needs from a routing table. */
+export interface RouteTable {
+  /** Create the route or replace its whole nexthop set. */
+  replace(route: RouteSpec): Promise<Result<void, RouteTableError>>;
+  /** Delete the route (all its nexthops). */
+  delete(key: RouteKey): Promise<Result<void, RouteTableError>>;
+  /** Every route with our protocol number, in every table. */
+  dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>>;
+}
+
+const keyOf = (k: RouteKey): string => `${k.family}|${k.dst}/${k.dstLen}|${k.table ?? RT_TABLE_MAIN}`;
+
+/** An in-memory table for tests, with injectable failures. */
+export class MemoryRouteTable implements RouteTable {
+  private readonly routes = new Map<string, KernelRoute>();
+  private readonly failures: RouteTableError[] = [];
+
+  /** Make the next operation fail with `e` (queued, first in first out). */
+  failNext(e: RouteTableError): void {
+    this.failures.push(e);
+  }
+
+  async replace(route: RouteSpec): Promise<Result<void, RouteTableError>> {
+    const f = this.failures.shift();
+    if (f !== undefined) return err(f);
+    if (route.nexthops.length === 0) return err({ code: "KERNEL_E_BAD_ROUTE", detail: "no nexthops" });
+    this.routes.set(keyOf(route), {
+      family: route.family,
+      dst: route.dst,
+      dstLen: route.dstLen,
+      table: route.table ?? RT_TABLE_MAIN,
+      protocol: RTPROT_MAGNETITE,
+      priority: route.priority ?? null,
+      scope: RT_SCOPE_UNIVERSE,
+      type: RTN_UNICAST,
+      nexthops: route.nexthops,
+    });
+    return ok(undefined);
+  }
+
+  async delete(key: RouteKey): Promise<Result<void, RouteTableError>> {
+    const f = this.failures.shift();
+    if (f !== undefined) return err(f);
+    return this.routes.delete(keyOf(key)) ? ok(undefined) : err({ code: "KERNEL_E_NOT_FOUND" });
+  }
+
+  async dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>> {
+    const f = this.failures.shift();
+    if (f !== undefined) return err(f);
+    return ok([...this.routes.values()]);
+  }
+}
+
+/** Interface name → index, as the shell learned it from Init (`LinkInfo`). */
+export type IfIndexOf = (ifName: string) => number | undefined;
+
+/**
+ * Turn a DDM FIB change into the table operation it needs: a replace with the
+ * ECMP set, or a delete when the set is empty (spec §1.8: a (prefix, nexthop)
+ * leaves the kernel only when no path through it is left, which the RIB's
+ * FIB changes already encode). Nexthops on interfaces with no
+ * known index are left out (the link is gone); if none is left, delete.
+ */
+export function fibChangeToOp(
+  change: FibChange,
+  ifIndexOf: IfIndexOf,
+  table: number = RT_TABLE_MAIN,
+): { readonly op: "replace"; readonly route: RouteSpec } | { readonly op: "delete"; readonly key: RouteKey } {
+  const d: Ipv6Net = change.destination;
+  const nexthops = change.nexthops.flatMap((n) => {
+    const ifIndex = ifIndexOf(n.ifName);
+    return ifIndex === undefined ? [] : [{ gateway: n.addr as string, ifIndex, weight: 1 }];
+  });
+  // The kernel wants the network address; DDM keeps host bits as announced.
+  const key = { family: 6 as const, dst: formatIpv6(ipv6NetworkBytes(d)) as string, dstLen: d.len, table };
+  return nexthops.length === 0 ? { op: "delete", key } : { op: "replace", route: { ...key, nexthops } };
+}
