@@ -119,7 +119,9 @@ async function main(): Promise<void> {
   const a = parseArgs();
   const cpu = cpus();
   console.log(
-    `machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, Linux ${release()}, Node ${process.version}`,
+    `machine: ${cpu.length} × ${cpu[0]?.model ?? "?"}, Linux ${release()}, Node ${process.version}, load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
   );
   console.log(`payload ${a.size} B, window ${a.seconds} s, median of ${a.rounds} rounds (alternating order)`);
   for (const [title, rate] of [
