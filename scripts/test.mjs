@@ -4,10 +4,14 @@
 // which prints the totals CI reads. Extra arguments narrow the run to paths
 // under tests/ (e.g. `npm test -- tests/unit/bfd`).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync } from "node:fs";
 
 const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// Data fixtures (JSON, YAML, PEM…) sit beside the compiled tests that read them.
+if (existsSync("tests/fixtures")) {
+  cpSync("tests/fixtures", "dist/tests/fixtures", { recursive: true, filter: (src) => !src.endsWith(".ts") });
+}
 
 const targets = process.argv.slice(2).map((p) => `dist/${p.replace(/\.ts$/, ".js")}`);
 const paths = targets.length > 0 ? targets : ["dist/tests"];
