@@ -4,7 +4,7 @@
  * but on global timers and with an untyped error); it runs on the target
  * system's clock, so fake-clock tests can expire it.
  */
-import { CellRef } from "./cell.js";
+import { CellRef } from "./context.js";
 import { type Clock, SystemClock, type TimerHandle } from "./clock.js";
 import { AskTimeoutError, AskUndeliveredError, RuntimeError } from "./errors.js";
 import type { RuntimeMetrics } from "./metrics.js";

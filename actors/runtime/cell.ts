@@ -11,22 +11,15 @@
  */
 import { DEFAULT_BACKOFF, SlidingWindow } from "./backoff.js";
 import type { RuntimeCore, Supervisor } from "./core.js";
-import { crashReason, RuntimeError } from "./errors.js";
+import { CellContext, CellRef } from "./context.js";
+import { crashReason } from "./errors.js";
 import { actorLogger, type Logger } from "./logger.js";
 import { DEFAULT_MAILBOX, Mailbox } from "./mailbox.js";
 import type { DropReason } from "./metrics.js";
 import { type NactRef, spawnNact, stopNact, wakeNact } from "./nact-adapter.js";
-import { failCell, stopAndForget } from "./supervision.js";
+import { failCell } from "./supervision.js";
 import { TimerTable } from "./timers.js";
-import type {
-  ActorContext,
-  ActorRef,
-  ActorSpec,
-  CrashPolicy,
-  SupervisionOptions,
-  TellResult,
-  Timers,
-} from "./types.js";
+import type { ActorContext, ActorSpec, CrashPolicy, SupervisionOptions, TellResult } from "./types.js";
 
 /** Erased spec: the typed surface is `ActorRef<M>`; inside, messages and state are opaque. */
 export type AnySpec = ActorSpec<unknown, unknown>;
@@ -41,9 +34,6 @@ const REFUSED_FULL: TellResult = Object.freeze({
   reason: "mailbox-full" as const,
 });
 const INIT: SysEnvelope = Object.freeze({ t: "init" as const });
-
-/** nact's actor-name alphabet (RFC 1738 "safe"/"extra" characters); we add no "/" so paths stay unambiguous. */
-const NAME_RE = /^[a-z0-9\-$_.+!*'(),]+$/i;
 
 /** Default supervision of an actor's children. */
 export const DEFAULT_SUPERVISION: SupervisionOptions = {
@@ -60,95 +50,6 @@ export function supervisionOf(p: Partial<SupervisionOptions> | undefined): Super
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
-}
-
-/** The typed handle given out for a cell. */
-export class CellRef<M> implements ActorRef<M> {
-  constructor(readonly cell: Cell) {}
-  get path(): string {
-    return this.cell.path;
-  }
-  get kind(): string {
-    return this.cell.kind;
-  }
-  tell(msg: M): TellResult {
-    return this.cell.tell(msg);
-  }
-}
-
-/** One incarnation's context; inert once the incarnation ended. */
-class CellContext implements ActorContext<unknown> {
-  readonly timers: Timers<unknown>;
-  constructor(
-    private readonly cell: Cell,
-    private readonly inc: number,
-  ) {
-    const live = (): boolean => this.cell.incarnation === this.inc;
-    this.timers = {
-      arm: (name, delayMs, msg) => {
-        if (live()) this.cell.timers.arm(name, delayMs, msg);
-      },
-      cancel: (name) => {
-        if (live()) this.cell.timers.cancel(name);
-      },
-      isArmed: (name) => live() && this.cell.timers.isArmed(name),
-    };
-  }
-  get self(): ActorRef<unknown> {
-    return this.cell.ref;
-  }
-  get path(): string {
-    return this.cell.path;
-  }
-  get kind(): string {
-    return this.cell.kind;
-  }
-  get log(): Logger {
-    return this.cell.log;
-  }
-  get clock() {
-    return this.cell.core.clock;
-  }
-  spawn<CM, CS>(spec: ActorSpec<CM, CS>, name: string): ActorRef<CM> {
-    if (this.cell.incarnation !== this.inc) {
-      throw new RuntimeError("RT_E_STALE_CONTEXT", "spawn from an ended incarnation", {
-        path: this.cell.path,
-      });
-    }
-    return spawnChild(this.cell.core, this.cell, spec, name);
-  }
-  stopChild(name: string): Promise<void> {
-    return stopAndForget(this.cell, name);
-  }
-  child(name: string): ActorRef<unknown> | undefined {
-    const c = this.cell.children.get(name);
-    return c === undefined || c.status === "stopped" ? undefined : c.ref;
-  }
-}
-
-/** Spawn (or revive by name) a supervised child under `parent`. */
-export function spawnChild<M, S>(
-  core: RuntimeCore,
-  parent: Supervisor,
-  spec: ActorSpec<M, S>,
-  name: string,
-): ActorRef<M> {
-  if (core.stopped) throw new RuntimeError("RT_E_SYSTEM_STOPPED", "actor system is stopped", { name });
-  if (!NAME_RE.test(name)) throw new RuntimeError("RT_E_BAD_NAME", "invalid actor name", { name });
-  const erased = spec as unknown as AnySpec;
-  let cell = parent.children.get(name);
-  if (cell !== undefined && cell.status !== "stopped") {
-    throw new RuntimeError("RT_E_DUPLICATE_NAME", "a running sibling has this name", { path: cell.path });
-  }
-  if (cell === undefined) {
-    cell = new Cell(core, parent, name, erased);
-    parent.children.set(name, cell);
-    core.cells.add(cell);
-  } else {
-    cell.respec(erased);
-  }
-  cell.start(true);
-  return cell.ref as ActorRef<unknown> as ActorRef<M>;
 }
 
 /** An actor cell; fields are runtime-internal. */

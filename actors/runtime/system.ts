@@ -7,7 +7,8 @@
 import type { Registry } from "prom-client";
 import type { Random } from "../../protocols/common/time.js";
 import { SlidingWindow } from "./backoff.js";
-import { type Cell, spawnChild, supervisionOf } from "./cell.js";
+import { type Cell, supervisionOf } from "./cell.js";
+import { spawnChild } from "./context.js";
 import { type Clock, SystemClock } from "./clock.js";
 import { RuntimeCore, type Supervisor } from "./core.js";
 import { type Logger, silentLogger } from "./logger.js";
