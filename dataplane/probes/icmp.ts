@@ -1,9 +1,9 @@
 /**
  * ICMP echo probe (maglev-vpp.md §2.4 `type: icmp`). Sending echo requests
  * needs a raw or ping socket (CAP_NET_RAW or `ping_group_range`), which Node
- * core lacks; the native `dgram-extended` addon will provide it. This probe is
- * written against the small {@link Pinger} interface so the addon can be
- * plugged in later, and so tests can use a fake.
+ * core lacks; the native `dgram-extended` addon provides it (`pinger.ts`).
+ * This probe is written against the small {@link Pinger} interface so tests
+ * can use a fake.
  *
  * The probe owns the deadline: even a pinger that ignores its signal cannot
  * hold a probe past `timeoutMs`.

@@ -19,6 +19,8 @@ export type { HttpsProbeOptions } from "./https.js";
 export { createHttpsProbe } from "./https.js";
 export type { EchoReply, EchoRequest, IcmpProbeOptions, Pinger } from "./icmp.js";
 export { createIcmpProbe } from "./icmp.js";
+export type { ClosablePinger, IcmpPingerOptions } from "./pinger.js";
+export { createIcmpPinger } from "./pinger.js";
 export type {
   CommonProbeOptions,
   Probe,

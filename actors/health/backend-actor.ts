@@ -1,0 +1,333 @@
+/**
+ * One actor per backend (maglev-vpp.md §2.4: a backend is probed once,
+ * however many frontends use it). A thin shell over the pure core in
+ * `protocols/health` (style guide rule 14): each message becomes a core
+ * event, `step` returns actions, and this file performs them —
+ *
+ * - `arm-probe`  → a runtime timer delivering `{t:"due", token}` to self
+ *                  (generation-tagged, so a fire queued before a cancel is dropped);
+ * - `run-probe`  → `probe.run` with an AbortController; the result comes back
+ *                  as `{t:"result", token}` (never awaited inside `receive`, so
+ *                  queries and operator actions are answered while a probe runs);
+ * - `cancel-probe` → cancel the timer and abort the in-flight probe
+ *                  (§3.1: a paused backend's probe is stopped, not ignored);
+ * - `transition` → count, log at info, publish on the state bus;
+ * - `reject`     → answer the operator with the error.
+ *
+ * Operator actions are persisted (`admin-store.ts`) before they take effect:
+ * if the write fails, the state is left as it was and the caller is told.
+ */
+import { InvariantError } from "../../protocols/common/domain-error.js";
+import type { Millis, Random } from "../../protocols/common/time.js";
+import {
+  type BackendHealth,
+  createHealthCore,
+  type HealthAction,
+  type HealthConfig,
+  type HealthCore,
+  type OperatorAction,
+  type ProbeResult,
+  probeFailure,
+} from "../../protocols/health/index.js";
+import type { Probe } from "../../dataplane/probes/index.js";
+import type { Result } from "../../protocols/common/result.js";
+import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
+import type { AdminRecord, AdminStore } from "./admin-store.js";
+import type { HealthMetrics } from "./metrics.js";
+import { type CheckError, healthConfigOf } from "./probe-factory.js";
+import { snapshotOf } from "./snapshot.js";
+import type { StateBus } from "./state-bus.js";
+import type { BackendSnapshot, BackendSpec, CheckSpec, OperatorReply } from "./types.js";
+import type { ProbeWatch } from "./watchdog.js";
+
+/** Messages a backend actor handles. */
+export type BackendMsg =
+  /** The probe timer armed with `token` fired. */
+  | { readonly t: "due"; readonly token: number }
+  /** The probe run for `token` finished. */
+  | { readonly t: "result"; readonly token: number; readonly result: ProbeResult }
+  | { readonly t: "get"; readonly replyTo: ActorRef<BackendSnapshot> }
+  | { readonly t: "operator"; readonly action: OperatorAction; readonly replyTo: ActorRef<OperatorReply> }
+  /** Reload fast path: same check, new address/enabled (maglev-vpp.md §2.7). */
+  | {
+      readonly t: "update";
+      readonly spec: BackendSpec;
+      readonly enabledChanged: boolean;
+      readonly replyTo: ActorRef<OperatorReply>;
+    };
+
+/** What every backend actor shares. */
+export interface BackendDeps {
+  readonly makeProbe: (check: CheckSpec) => Result<Probe, CheckError>;
+  readonly admin: AdminStore;
+  readonly bus: StateBus;
+  readonly metrics: HealthMetrics;
+  readonly watch: ProbeWatch;
+  readonly random: Random;
+  readonly historyLimit: number;
+  /** Called as each probe starts with how late it is (for the benchmark); optional. */
+  readonly onProbeStart?: (lateMs: number) => void;
+}
+
+/** The actor's state: its spec (address may change on reload) and the core's state. */
+export interface BackendState {
+  readonly spec: BackendSpec;
+  readonly health: BackendHealth;
+}
+
+type InFlight = { readonly token: number; readonly controller: AbortController; readonly startedAt: Millis };
+
+/** The admin record that reproduces `health` on top of the config's `enabled` (see admin-store.ts). */
+export function desiredRecord(spec: BackendSpec, health: BackendHealth): AdminRecord | undefined {
+  switch (health.status) {
+    case "paused":
+      return { action: "pause" };
+    case "disabled":
+      return spec.enabled ? { action: "disable" } : undefined;
+    case "removed":
+      return undefined;
+    default:
+      return spec.enabled ? undefined : { action: "enable" };
+  }
+}
+
+/** The actor spec for one backend. */
+export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec<BackendMsg, BackendState> {
+  const name = initial.name;
+  const cfg = healthConfigOf(initial.check, deps.historyLimit);
+  if (!cfg.ok)
+    throw new InvariantError(`backend ${name}: invalid check reached the actor: ${cfg.error.message}`);
+  const config: HealthConfig = cfg.value;
+  const core: HealthCore = createHealthCore(config, deps.random);
+  let probe: Probe | undefined;
+  if (initial.check !== undefined) {
+    const p = deps.makeProbe(initial.check);
+    if (!p.ok)
+      throw new InvariantError(`backend ${name}: invalid check reached the actor: ${p.error.message}`);
+    probe = p.value;
+  }
+  const type = initial.check?.type;
+  const counterGauge = { backend: name };
+  let inflight: InFlight | undefined;
+
+  function abortInFlight(): void {
+    inflight?.controller.abort();
+    inflight = undefined;
+  }
+
+  function startProbe(token: number, timeout: Millis, s: BackendState, ctx: ActorContext<BackendMsg>): void {
+    if (probe === undefined || type === undefined) return;
+    const now = ctx.clock.now();
+    const controller = new AbortController();
+    inflight = { token, controller, startedAt: now };
+    deps.watch.expect(name, (now + timeout) as Millis);
+    const self = ctx.self;
+    const deliver = (result: ProbeResult): void => {
+      if (!controller.signal.aborted) self.tell({ t: "result", token, result });
+    };
+    probe.run({ address: s.spec.address }, controller.signal).then(deliver, (e: unknown) =>
+      // Probes resolve by contract; a rejection is a probe bug, still reported as a failed probe.
+      deliver(probeFailure("error", e instanceof Error ? e.message : String(e), 0 as Millis)),
+    );
+  }
+
+  /** Perform the core's actions in order; returns the first rejection, if any. */
+  function perform(
+    actions: readonly HealthAction[],
+    s: BackendState,
+    ctx: ActorContext<BackendMsg>,
+  ): { code: "HC_E_BACKEND_DISABLED" | "HC_E_BACKEND_REMOVED"; message: string } | undefined {
+    let rejected: { code: "HC_E_BACKEND_DISABLED" | "HC_E_BACKEND_REMOVED"; message: string } | undefined;
+    for (const a of actions) {
+      switch (a.kind) {
+        case "arm-probe":
+          ctx.timers.arm("probe", a.delay, { t: "due", token: a.token });
+          deps.watch.expect(name, a.dueAt);
+          break;
+        case "run-probe":
+          startProbe(a.token, a.timeout, s, ctx);
+          break;
+        case "cancel-probe":
+          ctx.timers.cancel("probe");
+          if (inflight?.token === a.token) abortInFlight();
+          deps.watch.clear(name);
+          break;
+        case "transition": {
+          const r = a.record;
+          deps.metrics.transitions.inc({ backend: name, from: r.from, to: r.to });
+          ctx.log.info(
+            { backend: name, from: r.from, to: r.to, code: r.code, detail: r.detail, counter: r.counter },
+            "backend transition",
+          );
+          deps.bus.publish({
+            kind: "backend-state",
+            name,
+            address: s.spec.address,
+            state: r.to,
+            enabled: s.health.enabled,
+            counter: r.counter,
+            transition: r,
+          });
+          break;
+        }
+        case "reject":
+          if (a.error.code === "HC_E_BACKEND_DISABLED" || a.error.code === "HC_E_BACKEND_REMOVED") {
+            rejected = { code: a.error.code, message: a.error.message };
+          }
+          break;
+        default: {
+          const never: never = a;
+          throw new InvariantError(`unknown health action ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    return rejected;
+  }
+
+  /** Apply an operator action: refuse, or persist and then perform. */
+  async function operate(
+    s: BackendState,
+    action: OperatorAction,
+    ctx: ActorContext<BackendMsg>,
+  ): Promise<{ state: BackendState; reply: OperatorReply }> {
+    const out = core.step(s.health, { kind: "operator", action }, ctx.clock.now());
+    const reject = out.actions.find((a) => a.kind === "reject");
+    if (reject !== undefined && reject.kind === "reject") {
+      const code =
+        reject.error.code === "HC_E_BACKEND_REMOVED" ? "HC_E_BACKEND_REMOVED" : "HC_E_BACKEND_DISABLED";
+      return { state: s, reply: { ok: false, code, message: `${name}: ${reject.error.message}` } };
+    }
+    const want = desiredRecord(s.spec, out.state);
+    const have = deps.admin.get(name)?.value;
+    if (want?.action !== have?.action) {
+      try {
+        if (want === undefined) await deps.admin.delete(name);
+        else await deps.admin.put(name, want);
+      } catch (e: unknown) {
+        const message = `${name}: could not persist ${action}: ${e instanceof Error ? e.message : String(e)}`;
+        ctx.log.error({ backend: name, action, err: e }, "persisting an operator action failed");
+        return { state: s, reply: { ok: false, code: "HC_E_PERSIST", message } };
+      }
+    }
+    const next = { spec: s.spec, health: out.state };
+    perform(out.actions, next, ctx);
+    return {
+      state: next,
+      reply: { ok: true, snapshot: snapshotOf(next.spec, config, next.health, ctx.clock.now()) },
+    };
+  }
+
+  function onDue(s: BackendState, token: number, ctx: ActorContext<BackendMsg>): BackendState {
+    const slot = s.health.probe;
+    const now = ctx.clock.now();
+    const out = core.step(s.health, { kind: "probe-due", token }, now);
+    if (out.state === s.health) return s; // stale fire
+    if (slot.kind === "armed") {
+      const late = Math.max(0, now - slot.dueAt);
+      deps.metrics.lateness.observe({}, late / 1000);
+      deps.onProbeStart?.(late);
+    }
+    const next = { spec: s.spec, health: out.state };
+    perform(out.actions, next, ctx);
+    return next;
+  }
+
+  function onResult(
+    s: BackendState,
+    token: number,
+    result: ProbeResult,
+    ctx: ActorContext<BackendMsg>,
+  ): BackendState {
+    const out = core.step(s.health, { kind: "probe-result", token, result }, ctx.clock.now());
+    if (out.state === s.health) return s; // stale token: a cancelled probe's late answer
+    if (inflight?.token === token) inflight = undefined;
+    if (type !== undefined) {
+      const r = result.ok ? "pass" : "fail";
+      deps.metrics.probes.inc({ backend: name, type, result: r, code: result.code });
+      deps.metrics.probeDuration.observe({ type, result: r }, result.latencyMs / 1000);
+    }
+    deps.metrics.counter.set(counterGauge, out.state.counter);
+    const next = { spec: s.spec, health: out.state };
+    perform(out.actions, next, ctx);
+    return next;
+  }
+
+  async function onUpdate(
+    s: BackendState,
+    msg: Extract<BackendMsg, { t: "update" }>,
+    ctx: ActorContext<BackendMsg>,
+  ): Promise<BackendState> {
+    const moved: BackendState = { spec: msg.spec, health: s.health };
+    if (!msg.enabledChanged) {
+      msg.replyTo.tell({ ok: true, snapshot: snapshotOf(moved.spec, config, moved.health, ctx.clock.now()) });
+      return moved;
+    }
+    const r = await operate(moved, msg.spec.enabled ? "enable" : "disable", ctx);
+    msg.replyTo.tell(r.reply);
+    return r.state;
+  }
+
+  return {
+    kind: "health-backend",
+    // Results and timer fires are few per backend; operator bursts are tiny. Keep the mailbox small.
+    mailbox: { capacity: 64 },
+    init(ctx) {
+      const now = ctx.clock.now();
+      const started = core.start(now, { enabled: initial.enabled });
+      let state: BackendState = { spec: initial, health: started.state };
+      perform(started.actions, state, ctx);
+      // Replay a persisted operator action (admin-store.ts); the probe armed above is cancelled before it can fire.
+      let announced = started.actions.some((a) => a.kind === "transition");
+      const rec = deps.admin.get(name)?.value;
+      if (rec !== undefined) {
+        const out = core.step(state.health, { kind: "operator", action: rec.action }, now);
+        state = { spec: initial, health: out.state };
+        perform(out.actions, state, ctx);
+        announced ||= out.actions.some((a) => a.kind === "transition");
+      }
+      if (!announced) {
+        // A fresh worker in `unknown` emits no transition; announce it so subscribers
+        // (and the state replay) know the backend exists and is not yet known (§2.7).
+        deps.bus.publish({
+          kind: "backend-state",
+          name,
+          address: initial.address,
+          state: state.health.status,
+          enabled: state.health.enabled,
+          counter: state.health.counter,
+          transition: undefined,
+        });
+      }
+      deps.metrics.counter.set(counterGauge, state.health.counter);
+      return state;
+    },
+    receive(s, msg, ctx) {
+      switch (msg.t) {
+        case "due":
+          return onDue(s, msg.token, ctx);
+        case "result":
+          return onResult(s, msg.token, msg.result, ctx);
+        case "get":
+          msg.replyTo.tell(snapshotOf(s.spec, config, s.health, ctx.clock.now()));
+          return s;
+        // Only the rare operator paths are asynchronous (a store write); the probe path stays synchronous.
+        case "operator":
+          return operate(s, msg.action, ctx).then((r) => {
+            msg.replyTo.tell(r.reply);
+            return r.state;
+          });
+        case "update":
+          return onUpdate(s, msg, ctx);
+        default: {
+          const never: never = msg;
+          throw new InvariantError(`unknown backend message ${JSON.stringify(never)}`);
+        }
+      }
+    },
+    stop() {
+      // Abort a running probe, but leave the watchdog entry: an actor that stops
+      // without the supervisor meaning it to (supervision gave up) must be reported.
+      abortInFlight();
+    },
+  };
+}
