@@ -104,6 +104,25 @@ for (const f of families) {
   });
 }
 
+describe("UDP dual-stack", () => {
+  it("an IPv6 socket with ipv6Only false reports IPv4 datagrams in mapped form with their TTL", async () => {
+    const rx = createUdpSocket({ family: 6, ipv6Only: false, address: "::", port: 0 });
+    const tx = createUdpSocket({ family: 4, ttl: 254 });
+    try {
+      const got = collect(rx, 1);
+      tx.send(Buffer.from("v4"), "127.0.0.1", rx.address().port);
+      const [m] = await got;
+      assert.equal(m?.address, "::ffff:127.0.0.1");
+      assert.equal(m?.destination, "::ffff:127.0.0.1");
+      assert.equal(m?.ttl, 254);
+      assert.equal(m?.ifname, "lo");
+    } finally {
+      rx.close();
+      tx.close();
+    }
+  });
+});
+
 describe("UDP sendMany", () => {
   it("sends a burst with one call and every datagram arrives in order", async () => {
     const rx = createUdpSocket({ family: 4, address: "127.0.0.1", port: 0 });
