@@ -57,7 +57,7 @@ export class Cell implements Supervisor {
   readonly path: string;
   readonly ref: CellRef<unknown>;
   readonly children = new Map<string, Cell>();
-  readonly timers: TimerTable<unknown>;
+  private timerTable: TimerTable<unknown> | undefined;
   /** Restarts of this cell's children in the intensity window (this cell as supervisor). */
   readonly restartWindow: SlidingWindow;
   /** This cell's own recent restarts, to pick the backoff exponent. */
@@ -76,7 +76,8 @@ export class Cell implements Supervisor {
   restartToken = 0;
   nactRef: NactRef | undefined = undefined;
   readonly sys: SysEnvelope[] = [];
-  private readonly queuedFires = new Map<string, SysEnvelope & { t: "timer" }>();
+  // Allocated on first use: most of ten thousand actors never arm a timer.
+  private queuedFires: Map<string, SysEnvelope & { t: "timer" }> | undefined;
   private ctx: CellContext;
   private logger: Logger | undefined;
   private handling: { observe(v: number): void };
@@ -95,7 +96,6 @@ export class Cell implements Supervisor {
     this.mailbox = new Mailbox({ ...DEFAULT_MAILBOX, ...spec.mailbox });
     this.restartWindow = new SlidingWindow(this.supervision.withinMs);
     this.backoffWindow = new SlidingWindow(parent.supervision.withinMs);
-    this.timers = new TimerTable(core.clock, (n, g, m) => this.timerFired(n, g, m));
     this.ctx = new CellContext(this, 0);
     this.handling = core.metrics.handling.bind({ kind: this.kind });
   }
@@ -170,6 +170,12 @@ export class Cell implements Supervisor {
     if (this.core.log.isLevelEnabled("debug")) this.log.debug({ reason, count: n }, "message dropped");
   }
 
+  /** This cell's timer table (created on first use). */
+  get timers(): TimerTable<unknown> {
+    this.timerTable ??= new TimerTable(this.core.clock, (n, g, m) => this.timerFired(n, g, m));
+    return this.timerTable;
+  }
+
   /** Give nact a token if there is work and none is outstanding. */
   kick(): void {
     if (this.inFlight || this.nactRef === undefined) return;
@@ -191,8 +197,8 @@ export class Cell implements Supervisor {
     this.incarnation += 1;
     this.idle();
     this.status = final;
-    this.timers.clear();
-    this.queuedFires.clear();
+    this.timerTable?.clear();
+    this.queuedFires?.clear();
     this.sys.length = 0;
     if (this.nactRef !== undefined) stopNact(this.nactRef);
     this.nactRef = undefined;
@@ -212,8 +218,8 @@ export class Cell implements Supervisor {
     const env = this.sys.shift();
     if (env !== undefined) {
       if (env.t === "init") return this.run(inc, "init", undefined);
-      this.queuedFires.delete(env.name);
-      if (!this.timers.take(env.name, env.gen)) {
+      this.queuedFires?.delete(env.name);
+      if (this.timerTable?.take(env.name, env.gen) !== true) {
         this.dropped("stale-timer");
         this.next();
         return;
@@ -282,6 +288,7 @@ export class Cell implements Supervisor {
   private timerFired(name: string, gen: number, msg: unknown): void {
     if (this.status === "stopped") return;
     // Coalesce: at most one queued fire per name, holding the newest generation.
+    this.queuedFires ??= new Map();
     const queued = this.queuedFires.get(name);
     if (queued !== undefined) {
       queued.gen = gen;

@@ -30,23 +30,33 @@ export class CellRef<M> implements ActorRef<M> {
   }
 }
 
-/** One incarnation's context; inert once the incarnation ended. */
-export class CellContext implements ActorContext<unknown> {
-  readonly timers: Timers<unknown>;
+/** `ctx.timers`: forwards to the cell's table while the incarnation lives. */
+class ContextTimers implements Timers<unknown> {
   constructor(
     private readonly cell: Cell,
     private readonly inc: number,
-  ) {
-    const live = (): boolean => this.cell.incarnation === this.inc;
-    this.timers = {
-      arm: (name, delayMs, msg) => {
-        if (live()) this.cell.timers.arm(name, delayMs, msg);
-      },
-      cancel: (name) => {
-        if (live()) this.cell.timers.cancel(name);
-      },
-      isArmed: (name) => live() && this.cell.timers.isArmed(name),
-    };
+  ) {}
+  arm(name: string, delayMs: number, msg: unknown): void {
+    if (this.cell.incarnation === this.inc) this.cell.timers.arm(name, delayMs, msg);
+  }
+  cancel(name: string): void {
+    if (this.cell.incarnation === this.inc) this.cell.timers.cancel(name);
+  }
+  isArmed(name: string): boolean {
+    return this.cell.incarnation === this.inc && this.cell.timers.isArmed(name);
+  }
+}
+
+/** One incarnation's context; inert once the incarnation ended. */
+export class CellContext implements ActorContext<unknown> {
+  private timerView: Timers<unknown> | undefined;
+  constructor(
+    private readonly cell: Cell,
+    private readonly inc: number,
+  ) {}
+  get timers(): Timers<unknown> {
+    this.timerView ??= new ContextTimers(this.cell, this.inc);
+    return this.timerView;
   }
   get self(): ActorRef<unknown> {
     return this.cell.ref;

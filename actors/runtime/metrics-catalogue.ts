@@ -157,6 +157,7 @@ class FastHistogram<L extends LabelSet> implements TypedHistogram<L> {
   readonly aggregator = "sum";
   private readonly bounds: readonly number[];
   private readonly series = new Map<string, Series<L>>();
+  private readonly bound = new Map<string, { observe(value: number): void }>();
 
   constructor(
     readonly name: string,
@@ -168,9 +169,13 @@ class FastHistogram<L extends LabelSet> implements TypedHistogram<L> {
   }
 
   bind(labels: L): { observe(value: number): void } {
+    // One bound observer per series, shared by every caller (ten thousand actors of a kind share one).
+    const k = this.key(labels);
+    const cached = this.bound.get(k);
+    if (cached !== undefined) return cached;
     const s = this.seriesFor(labels);
     const bounds = this.bounds;
-    return {
+    const observer = {
       observe: (v: number) => {
         if (!Number.isFinite(v)) return;
         let i = 0;
@@ -180,6 +185,8 @@ class FastHistogram<L extends LabelSet> implements TypedHistogram<L> {
         s.count += 1;
       },
     };
+    this.bound.set(k, observer);
+    return observer;
   }
 
   observe(labels: L, value: number): void {

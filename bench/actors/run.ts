@@ -9,6 +9,8 @@
  * Target from the task: wrapper cost ≤ 1.3× raw nact's.
  */
 import { cpus, totalmem } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import nact from "nact";
 import { type ActorRef, ask, createActorSystem } from "../../actors/runtime/index.js";
 
@@ -18,6 +20,11 @@ const ONE_N = quick ? 50_000 : 200_000;
 const MANY = 10_000;
 const PER = quick ? 5 : 20;
 const ASKS = quick ? 2_000 : 10_000;
+
+// Collect garbage before each timed region so one contender's setup/teardown
+// garbage is not charged to the other's measurement.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const pct = (xs: number[], p: number): number => {
@@ -54,6 +61,7 @@ async function wrapperThroughput(actors: number, per: number): Promise<number> {
   const refs: Array<ActorRef<number>> = [];
   for (let i = 0; i < actors; i++) refs.push(system.spawn(spec, `a${i}`));
   await system.whenIdle();
+  gc();
   const t0 = performance.now();
   for (let k = 0; k < per; k++) for (const r of refs) r.tell(k);
   await done.promise;
@@ -79,6 +87,7 @@ async function nactThroughput(actors: number, per: number): Promise<number> {
       ),
     );
   }
+  gc();
   const t0 = performance.now();
   for (let k = 0; k < per; k++) for (const r of refs) nact.dispatch(r, k);
   await done.promise;
