@@ -2,10 +2,8 @@
  * The kernel routing table as DDM's shell sees it: replace a route's whole
  * nexthop set, delete a route, and list the routes we own (protocol 221), so
  * a restart can reconcile instead of leaving stale routes behind (spec Part 5
- * item 5). Two implementations: `MemoryRouteTable` here for tests, and a
- * netlink one to be wired once the `dgram-extended` addon lands (it will send
- * `encodeReplaceRoute` / `encodeDeleteRoute` / `encodeDumpRoutes` and map the
- * `RouteReply`s to these results). Contract tests should run against both.
+ * item 5). Two implementations: `MemoryRouteTable` here for tests, and
+ * `NetlinkRouteTable` (`netlink-table.ts`) over a NETLINK_ROUTE socket.
  */
 import { err, ok, type Result } from "../../protocols/common/result.js";
 import { formatIpv6, type Ipv6Net, ipv6NetworkBytes } from "../../protocols/ddm/ip.js";
@@ -20,7 +18,11 @@ export type RouteTableError =
   /** The route to delete does not exist (ESRCH/ENOENT); callers usually treat this as done. */
   | { readonly code: "KERNEL_E_NOT_FOUND" }
   /** The route could not be encoded (bad address, length or weight). */
-  | { readonly code: "KERNEL_E_BAD_ROUTE"; readonly detail: string };
+  | { readonly code: "KERNEL_E_BAD_ROUTE"; readonly detail: string }
+  /** The kernel did not answer within the request deadline. */
+  | { readonly code: "KERNEL_E_TIMEOUT" }
+  /** The table was closed while the request was in flight. */
+  | { readonly code: "KERNEL_E_CLOSED" };
 
 /** The key of a route: family, destination and table. */
 export interface RouteKey {

@@ -1,0 +1,262 @@
+/**
+ * A `RouteTable` over a NETLINK_ROUTE socket from the `dgram-extended`
+ * addon: RTM_NEWROUTE (CREATE|REPLACE) for a destination's whole ECMP set,
+ * RTM_DELROUTE, and an RTM_GETROUTE dump filtered to our protocol (221).
+ *
+ * Only our routes are ever touched (spec ddm-bfd-maghemite.md §1.8, Part 5
+ * item 5):
+ * - every route we write carries protocol 221 and our own metric
+ *   (`RTA_PRIORITY`). Linux keys an IPv6 route by (table, destination,
+ *   metric), so a REPLACE can only hit a route with our metric; a static or
+ *   RA route at its default metric (1024) is never replaced;
+ * - a delete names protocol 221 and our metric, and the kernel's IPv6 delete
+ *   skips routes whose protocol or metric differ (`ip6_route_del`);
+ * - the dump keeps only protocol-221 routes.
+ *
+ * Requests are pipelined: each carries a sequence number and resolves when
+ * its ack (or error) comes back, so a caller may keep many in flight. Every
+ * request has a deadline. Datagrams that fail to decode are counted and
+ * dropped (the kernel is trusted, but input still never throws).
+ */
+import { createNetlinkSocket, type NetlinkDatagram, type NetlinkSocket } from "dgram-extended";
+import { assertNever } from "../../protocols/common/assert-never.js";
+import { err, ok, type Result } from "../../protocols/common/result.js";
+import { RTPROT_MAGNETITE } from "./constants.js";
+import type { RouteKey, RouteTable, RouteTableError } from "./routes.js";
+import {
+  decodeReplies,
+  encodeDeleteRoute,
+  encodeDumpRoutes,
+  encodeReplaceRoute,
+  type KernelRoute,
+  type RouteSpec,
+} from "./rtnetlink.js";
+
+/**
+ * The metric our routes carry unless a spec names one. Between the kernel's
+ * connected-prefix routes (256), which must keep winning for local prefixes,
+ * and the default of static and RA routes (1024), with which we must not
+ * share a key (see above) [I: policy choice, configurable].
+ */
+export const DEFAULT_ROUTE_METRIC = 512;
+
+/** ESRCH and ENOENT: the route to delete is not there. */
+const ESRCH = 3;
+const ENOENT = 2;
+
+/** Options of `openNetlinkRouteTable`. */
+export interface NetlinkRouteTableOptions {
+  /** Open the socket in this network namespace (a `/run/netns` name or path). */
+  readonly netns?: string;
+  /** Metric for routes whose spec names none (default `DEFAULT_ROUTE_METRIC`). */
+  readonly metric?: number;
+  /** Deadline of one request or dump (default 5000 ms). */
+  readonly timeoutMs?: number;
+}
+
+type Pending =
+  | {
+      readonly kind: "ack";
+      readonly resolve: (r: Result<void, RouteTableError>) => void;
+      readonly timer: NodeJS.Timeout;
+    }
+  | {
+      readonly kind: "dump";
+      readonly routes: KernelRoute[];
+      readonly resolve: (r: Result<KernelRoute[], RouteTableError>) => void;
+      readonly timer: NodeJS.Timeout;
+    };
+
+/** Counters for logs and metrics. */
+export interface NetlinkTableStats {
+  requests: number;
+  errors: number;
+  timeouts: number;
+  undecodable: number;
+}
+
+/** The netlink-backed route table. Create with `openNetlinkRouteTable`. */
+export class NetlinkRouteTable implements RouteTable {
+  readonly stats: NetlinkTableStats = { requests: 0, errors: 0, timeouts: 0, undecodable: 0 };
+  private readonly pending = new Map<number, Pending>();
+  private seq = 1;
+  private closed = false;
+
+  /** @internal use `openNetlinkRouteTable`. */
+  constructor(
+    private readonly sock: NetlinkSocket,
+    readonly metric: number,
+    private readonly timeoutMs: number,
+  ) {
+    sock.on("message", (d) => this.onDatagram(d));
+    // ENOBUFS and similar: nothing to resync here (we join no groups); pending requests time out.
+    sock.on("error", () => {
+      this.stats.errors += 1;
+    });
+  }
+
+  replace(route: RouteSpec): Promise<Result<void, RouteTableError>> {
+    if (route.nexthops.length === 0)
+      return Promise.resolve(err({ code: "KERNEL_E_BAD_ROUTE", detail: "no nexthops" }));
+    const seq = this.nextSeq();
+    const bytes = encodeReplaceRoute({ ...route, priority: route.priority ?? this.metric }, seq);
+    if (!bytes.ok) return Promise.resolve(err({ code: "KERNEL_E_BAD_ROUTE", detail: bytes.error }));
+    return this.request(seq, bytes.value);
+  }
+
+  async delete(key: RouteKey): Promise<Result<void, RouteTableError>> {
+    const seq = this.nextSeq();
+    const bytes = encodeDeleteRoute({ ...key, priority: this.metric }, seq);
+    if (!bytes.ok) return err({ code: "KERNEL_E_BAD_ROUTE", detail: bytes.error });
+    const r = await this.request(seq, bytes.value);
+    if (
+      !r.ok &&
+      r.error.code === "KERNEL_E_REJECTED" &&
+      (r.error.errno === ESRCH || r.error.errno === ENOENT)
+    )
+      return err({ code: "KERNEL_E_NOT_FOUND" });
+    return r;
+  }
+
+  async dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>> {
+    const out: KernelRoute[] = [];
+    for (const family of [6, 4] as const) {
+      const r = await this.dump(family);
+      if (!r.ok) return r;
+      for (const route of r.value) if (route.protocol === RTPROT_MAGNETITE) out.push(route);
+    }
+    return ok(out);
+  }
+
+  /** Close the socket; requests still in flight resolve with `KERNEL_E_CLOSED`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.close();
+    for (const [seq, p] of this.pending) this.settle(seq, p, err({ code: "KERNEL_E_CLOSED" }));
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= 0x7fff_ffff ? 1 : this.seq + 1;
+    return this.seq;
+  }
+
+  private settle(
+    seq: number,
+    p: Pending,
+    r: Result<void, RouteTableError> | Result<KernelRoute[], RouteTableError>,
+  ): void {
+    clearTimeout(p.timer);
+    this.pending.delete(seq);
+    if (p.kind === "ack") p.resolve(r.ok ? ok(undefined) : r);
+    else p.resolve(r.ok ? ok(p.routes) : r);
+  }
+
+  private send(seq: number, bytes: Uint8Array): RouteTableError | null {
+    if (this.closed) return { code: "KERNEL_E_CLOSED" };
+    this.stats.requests += 1;
+    try {
+      this.sock.send(bytes);
+      return null;
+    } catch (e: unknown) {
+      this.pending.delete(seq);
+      const errno = typeof e === "object" && e !== null && "errno" in e ? Number(e.errno) : 0;
+      return {
+        code: "KERNEL_E_REJECTED",
+        errno: Math.abs(errno),
+        message: e instanceof Error ? e.message : null,
+      };
+    }
+  }
+
+  private request(seq: number, bytes: Uint8Array): Promise<Result<void, RouteTableError>> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(seq);
+        if (p === undefined) return;
+        this.stats.timeouts += 1;
+        this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
+      }, this.timeoutMs);
+      this.pending.set(seq, { kind: "ack", resolve, timer });
+      const failed = this.send(seq, bytes);
+      if (failed !== null) {
+        clearTimeout(timer);
+        resolve(err(failed));
+      }
+    });
+  }
+
+  private dump(family: 4 | 6): Promise<Result<KernelRoute[], RouteTableError>> {
+    const seq = this.nextSeq();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(seq);
+        if (p === undefined) return;
+        this.stats.timeouts += 1;
+        this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
+      }, this.timeoutMs);
+      this.pending.set(seq, { kind: "dump", routes: [], resolve, timer });
+      const failed = this.send(seq, encodeDumpRoutes(family, seq));
+      if (failed !== null) {
+        clearTimeout(timer);
+        resolve(err(failed));
+      }
+    });
+  }
+
+  private onDatagram(d: NetlinkDatagram): void {
+    if (d.portId !== 0) return; // only the kernel answers us
+    const replies = decodeReplies(d.data);
+    if (!replies.ok) {
+      this.stats.undecodable += 1;
+      return;
+    }
+    for (const r of replies.value) {
+      const p = this.pending.get(r.seq);
+      if (p === undefined) continue; // late answer to a request that timed out
+      switch (r.kind) {
+        case "route":
+          if (p.kind === "dump" && r.op === "new") p.routes.push(r.route);
+          break;
+        case "done":
+        case "ack":
+          this.settle(r.seq, p, p.kind === "dump" ? ok(p.routes) : ok(undefined));
+          break;
+        case "error":
+          this.stats.errors += 1;
+          this.settle(r.seq, p, err({ code: "KERNEL_E_REJECTED", errno: r.errno, message: r.message }));
+          break;
+        case "other":
+          break;
+        default:
+          assertNever(r, "route reply");
+      }
+    }
+  }
+}
+
+/**
+ * Open the table. Socket creation needs CAP_NET_ADMIN only for writes, but
+ * may fail (no such namespace, EPERM): returned as `KERNEL_E_REJECTED`.
+ */
+export function openNetlinkRouteTable(
+  options: NetlinkRouteTableOptions = {},
+): Result<NetlinkRouteTable, RouteTableError> {
+  let sock: NetlinkSocket;
+  try {
+    sock = createNetlinkSocket({
+      ...(options.netns === undefined ? {} : { netns: options.netns }),
+      // A 10,000-prefix burst pipelines thousands of acks; keep room for them.
+      receiveBufferSize: 4 * 1024 * 1024,
+    });
+  } catch (e: unknown) {
+    const errno = typeof e === "object" && e !== null && "errno" in e ? Number(e.errno) : 0;
+    return err({
+      code: "KERNEL_E_REJECTED",
+      errno: Math.abs(errno),
+      message: e instanceof Error ? e.message : String(e),
+    });
+  }
+  sock.unref();
+  return ok(new NetlinkRouteTable(sock, options.metric ?? DEFAULT_ROUTE_METRIC, options.timeoutMs ?? 5000));
+}

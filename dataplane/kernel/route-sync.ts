@@ -1,0 +1,234 @@
+/**
+ * Keeps a `RouteTable` equal to a desired set of routes (style guide §7 D.21,
+ * maghemite's mg-lower loop): incremental changes are applied as they come
+ * with latest-value semantics per destination, and a periodic drift check
+ * re-reads our routes from the kernel, diffs and repairs (someone ran
+ * `ip route del`, a link flap flushed routes, a write failed).
+ *
+ * Restart policy (spec Part 5 item 5: ddmd neither reconciles nor cleans up
+ * on SIGTERM): routes found at start are adopted — kept, not deleted — for
+ * `adoptMs`, long enough for the peers to be rediscovered and re-pulled, so
+ * forwarding survives a daemon restart. After that window a drift check
+ * deletes whatever of ours is still not desired. `cleanupOnStop` deletes
+ * every route of ours on a graceful stop instead of leaving them.
+ */
+import type { Result } from "../../protocols/common/result.js";
+import { formatIpv6, ipv6Bytes } from "../../protocols/ddm/ip.js";
+import { RT_TABLE_MAIN } from "./constants.js";
+import type { RouteKey, RouteTable, RouteTableError } from "./routes.js";
+import type { KernelNexthop, KernelRoute, RouteSpec } from "./rtnetlink.js";
+
+/** Canonical text of a destination, so `fd00:1:0::` and `fd00:1::` are one key. */
+function canonical(family: 4 | 6, dst: string): string {
+  if (family === 4) return dst;
+  const b = ipv6Bytes(dst);
+  return b === null ? dst : formatIpv6(b);
+}
+
+/** The identity of a route in the table: family, destination, table. */
+export function routeKeyString(k: RouteKey): string {
+  return `${k.family}|${canonical(k.family, k.dst)}/${k.dstLen}|${k.table ?? RT_TABLE_MAIN}`;
+}
+
+const nhString = (n: KernelNexthop): string => `${n.gateway ?? "-"}@${n.ifIndex}*${n.weight}`;
+
+/** True when two nexthop sets are equal as sets. */
+export function sameNexthops(a: readonly KernelNexthop[], b: readonly KernelNexthop[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = a.map(nhString).sort();
+  const y = b.map(nhString).sort();
+  return x.every((v, i) => v === y[i]);
+}
+
+/** What a drift check has to do. */
+export interface RouteDiff {
+  readonly replace: readonly RouteSpec[];
+  readonly remove: readonly RouteKey[];
+}
+
+/**
+ * Pure diff of desired routes against the kernel's routes of ours.
+ * `skip(key)` excludes keys with a change in flight; `keepExtra(key)` keeps
+ * an undesired kernel route (adoption window).
+ */
+export function diffRoutes(
+  desired: ReadonlyMap<string, RouteSpec>,
+  current: readonly KernelRoute[],
+  skip: (key: string) => boolean,
+  keepExtra: (key: string) => boolean,
+): RouteDiff {
+  const replace: RouteSpec[] = [];
+  const remove: RouteKey[] = [];
+  const seen = new Set<string>();
+  for (const r of current) {
+    const k = routeKeyString(r);
+    seen.add(k);
+    if (skip(k)) continue;
+    const want = desired.get(k);
+    if (want === undefined) {
+      if (!keepExtra(k)) remove.push({ family: r.family, dst: r.dst, dstLen: r.dstLen, table: r.table });
+    } else if (!sameNexthops(want.nexthops, r.nexthops)) replace.push(want);
+  }
+  for (const [k, want] of desired) if (!seen.has(k) && !skip(k)) replace.push(want);
+  return { replace, remove };
+}
+
+/** Something the sync reports for logs and metrics. */
+export type RouteSyncEvent =
+  | { readonly kind: "write-failed"; readonly key: string; readonly error: RouteTableError }
+  | { readonly kind: "drift-repaired"; readonly replaced: number; readonly removed: number }
+  | { readonly kind: "dump-failed"; readonly error: RouteTableError }
+  | { readonly kind: "adopted"; readonly routes: number };
+
+/** Options of `RouteSync`. */
+export interface RouteSyncOptions {
+  readonly table: RouteTable;
+  /** Keep undesired routes of ours found at start for this long (ms). */
+  readonly adoptMs: number;
+  /** Period of the drift check (ms); 0 disables it. */
+  readonly driftCheckMs: number;
+  /** Delete every route of ours on `stop()`. */
+  readonly cleanupOnStop: boolean;
+  /** Writes kept in flight at once (netlink requests are pipelined). */
+  readonly maxInFlight?: number;
+  readonly onEvent?: (e: RouteSyncEvent) => void;
+  /** Monotonic ms; defaults to `performance.now`. */
+  readonly now?: () => number;
+}
+
+/** The reconciler. One per daemon. */
+export class RouteSync {
+  private readonly desired = new Map<string, RouteSpec>();
+  /** Keys whose desired value has not been written yet, with the key to delete when there is no spec. */
+  private readonly dirty = new Map<string, RouteKey>();
+  private readonly inFlight = new Set<string>();
+  private adoptUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private drifting: Promise<RouteDiff | null> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+  private readonly maxInFlight: number;
+  private readonly now: () => number;
+  /** Writes that failed (other than deleting an absent route). */
+  failures = 0;
+
+  constructor(private readonly opts: RouteSyncOptions) {
+    this.maxInFlight = opts.maxInFlight ?? 128;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** Begin: open the adoption window and start the periodic drift check. */
+  async start(): Promise<void> {
+    this.adoptUntil = this.now() + this.opts.adoptMs;
+    const cur = await this.opts.table.dumpOurs();
+    if (cur.ok) this.opts.onEvent?.({ kind: "adopted", routes: cur.value.length });
+    else this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
+    this.arm();
+  }
+
+  /** Set the desired route under `key` (a spec), or remove it (`null`, with its key). */
+  set(key: RouteKey, spec: RouteSpec | null): void {
+    const k = routeKeyString(key);
+    if (spec === null) this.desired.delete(k);
+    else this.desired.set(k, spec);
+    this.dirty.set(k, key);
+    this.pump();
+  }
+
+  /** The desired routes (for tests and the API). */
+  desiredRoutes(): RouteSpec[] {
+    return [...this.desired.values()];
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.dirty.size === 0 && this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Re-read our routes, diff against the desired set and repair. Returns what was done, or null on a failed dump. */
+  checkDrift(): Promise<RouteDiff | null> {
+    this.drifting ??= this.drift().finally(() => {
+      this.drifting = undefined;
+    });
+    return this.drifting;
+  }
+
+  /** Stop the drift check; with `cleanupOnStop`, delete every route of ours. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.idle();
+    if (!this.opts.cleanupOnStop) return;
+    const cur = await this.opts.table.dumpOurs();
+    if (!cur.ok) {
+      this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
+      return;
+    }
+    await Promise.all(
+      cur.value.map((r) =>
+        this.opts.table.delete({ family: r.family, dst: r.dst, dstLen: r.dstLen, table: r.table }),
+      ),
+    );
+  }
+
+  private arm(): void {
+    if (this.opts.driftCheckMs <= 0 || this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.checkDrift().finally(() => this.arm());
+    }, this.opts.driftCheckMs);
+    this.timer.unref();
+  }
+
+  private async drift(): Promise<RouteDiff | null> {
+    const cur = await this.opts.table.dumpOurs();
+    if (!cur.ok) {
+      this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
+      return null;
+    }
+    const adopting = this.now() < this.adoptUntil;
+    const d = diffRoutes(
+      this.desired,
+      cur.value,
+      (k) => this.dirty.has(k) || this.inFlight.has(k),
+      () => adopting,
+    );
+    if (d.replace.length + d.remove.length === 0) return d;
+    for (const r of d.replace) this.dirty.set(routeKeyString(r), r);
+    // A removal has no desired spec, so the dirty entry's key is what gets deleted.
+    for (const k of d.remove) this.dirty.set(routeKeyString(k), k);
+    this.pump();
+    this.opts.onEvent?.({ kind: "drift-repaired", replaced: d.replace.length, removed: d.remove.length });
+    await this.idle();
+    return d;
+  }
+
+  private pump(): void {
+    for (const [k, key] of this.dirty) {
+      if (this.inFlight.size >= this.maxInFlight) return;
+      if (this.inFlight.has(k)) continue; // written again once the current write lands
+      this.dirty.delete(k);
+      this.inFlight.add(k);
+      const spec = this.desired.get(k);
+      const op: Promise<Result<void, RouteTableError>> =
+        spec === undefined ? this.opts.table.delete(key) : this.opts.table.replace(spec);
+      void op.then((r) => this.landed(k, r));
+    }
+    if (this.dirty.size === 0 && this.inFlight.size === 0) this.wake();
+  }
+
+  private landed(k: string, r: Result<void, RouteTableError>): void {
+    this.inFlight.delete(k);
+    if (!r.ok && r.error.code !== "KERNEL_E_NOT_FOUND") {
+      // Not retried at once (a rejected route would spin); the next drift check repairs it.
+      this.failures += 1;
+      this.opts.onEvent?.({ kind: "write-failed", key: k, error: r.error });
+    }
+    this.pump();
+  }
+
+  private wake(): void {
+    const w = this.idleWaiters.splice(0);
+    for (const f of w) f();
+  }
+}

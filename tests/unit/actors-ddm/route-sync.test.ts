@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { diffRoutes, RouteSync, routeKeyString } from "../../../dataplane/kernel/route-sync.js";
+import { MemoryRouteTable } from "../../../dataplane/kernel/routes.js";
+import type { KernelRoute, RouteSpec } from "../../../dataplane/kernel/rtnetlink.js";
+
+const spec = (dst: string, gws: string[]): RouteSpec => ({
+  family: 6,
+  dst,
+  dstLen: 64,
+  nexthops: gws.map((gateway, i) => ({ gateway, ifIndex: i + 2, weight: 1 })),
+});
+const kernel = (s: RouteSpec): KernelRoute => ({
+  ...s,
+  table: 254,
+  protocol: 221,
+  priority: 512,
+  scope: 0,
+  type: 1,
+  nexthops: [...s.nexthops].reverse(),
+});
+
+describe("route sync diff", () => {
+  it("keys destinations canonically", () => {
+    assert.equal(
+      routeKeyString({ family: 6, dst: "fd00:1:0::", dstLen: 64 }),
+      routeKeyString({ family: 6, dst: "fd00:1::", dstLen: 64, table: 254 }),
+    );
+  });
+
+  it("replaces missing and different routes, removes extras unless kept, skips in-flight keys", () => {
+    const a = spec("fd00:1::", ["fe80::1", "fe80::2"]);
+    const b = spec("fd00:2::", ["fe80::1"]);
+    const c = spec("fd00:3::", ["fe80::1"]);
+    const desired = new Map([a, b, c].map((s) => [routeKeyString(s), s]));
+    const current = [kernel(a), kernel(spec("fd00:2::", ["fe80::9"])), kernel(spec("fd00:4::", ["fe80::1"]))];
+    const d = diffRoutes(
+      desired,
+      current,
+      () => false,
+      () => false,
+    );
+    assert.deepEqual(
+      d.replace.map((s) => s.dst),
+      ["fd00:2::", "fd00:3::"],
+    );
+    assert.deepEqual(
+      d.remove.map((k) => k.dst),
+      ["fd00:4::"],
+    );
+    const kept = diffRoutes(
+      desired,
+      current,
+      (k) => k === routeKeyString(c),
+      () => true,
+    );
+    assert.deepEqual(
+      kept.replace.map((s) => s.dst),
+      ["fd00:2::"],
+    );
+    assert.deepEqual(kept.remove, []);
+  });
+
+  it("a failed write is counted and repaired by the next drift check", async () => {
+    const table = new MemoryRouteTable();
+    const sync = new RouteSync({ table, adoptMs: 0, driftCheckMs: 0, cleanupOnStop: false, now: () => 0 });
+    await sync.start();
+    table.failNext({ code: "KERNEL_E_REJECTED", errno: 105, message: null });
+    const a = spec("fd00:1::", ["fe80::1"]);
+    sync.set(a, a);
+    await sync.idle();
+    assert.equal(sync.failures, 1);
+    assert.deepEqual((await table.dumpOurs()).ok && (await table.dumpOurs()), { ok: true, value: [] });
+    const d = await sync.checkDrift();
+    assert.equal(d?.replace.length, 1);
+    const r = await table.dumpOurs();
+    assert.ok(r.ok);
+    assert.equal(r.value.length, 1);
+    await sync.stop();
+    assert.equal((await table.dumpOurs()).ok && (await table.dumpOurs()).ok, true);
+  });
+
+  it("cleanup on stop deletes every route of ours; without it routes stay", async () => {
+    for (const cleanupOnStop of [true, false]) {
+      const table = new MemoryRouteTable();
+      const sync = new RouteSync({ table, adoptMs: 0, driftCheckMs: 0, cleanupOnStop, now: () => 0 });
+      await sync.start();
+      const a = spec("fd00:1::", ["fe80::1"]);
+      sync.set(a, a);
+      await sync.stop();
+      const r = await table.dumpOurs();
+      assert.ok(r.ok);
+      assert.equal(r.value.length, cleanupOnStop ? 0 : 1);
+    }
+  });
+});
