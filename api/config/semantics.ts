@@ -8,6 +8,7 @@
 import { isIP } from "node:net";
 import type { ConfigIssue, PathSegments } from "./issue.js";
 import { type Locator, unlocated } from "./locate.js";
+import { healthcheckValues } from "./sections/healthchecks.js";
 import type { Config } from "./schema.js";
 
 /** Report one problem at `path`; `target: "key"` points at the key rather than its value. */
@@ -137,6 +138,7 @@ export const defaultRules: SemanticRule[] = [
   nonEmptyNames,
   backendHealthcheckExists,
   healthcheckShape,
+  healthcheckValues,
   frontendPools,
   sharedVipFamily,
   bfdPeers,
