@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { createActorSystem, type ActorSystem } from "../../actors/runtime/system.js";
 import type { ActorTreeNode } from "../../actors/runtime/types.js";
 import { createRegistry, defineMetrics } from "../../actors/runtime/metrics-catalogue.js";
-import { Store } from "../../dataplane/store/index.js";
+import { acquireStateLock, type StateLock, Store } from "../../dataplane/store/index.js";
 import { type App, buildApp } from "../app.js";
 import { diffConfig } from "../config/diff.js";
 import type { ConfigError } from "../config/issue.js";
@@ -170,10 +170,16 @@ export async function startDaemon(opts: DaemonOptions, config: Config): Promise<
 
   let app: App | undefined;
   let address: ListenAddress = listen;
+  let lock: StateLock | undefined;
   const storeComponent: Component = {
     name: "store",
-    start: async () => undefined,
-    stop: () => store.flush(),
+    start: async () => {
+      lock = await acquireStateLock(stateDir);
+    },
+    stop: async () => {
+      await store.flush();
+      await lock?.release();
+    },
   };
   const actorComponent: Component = {
     name: "actors",

@@ -17,7 +17,9 @@ export type StoreErrorCode =
   /** Writing the new state failed; the previous file and in-memory state are unchanged. */
   | "STORE_E_WRITE"
   /** An `expectVersion` precondition did not hold; nothing was written. */
-  | "STORE_E_CONFLICT";
+  | "STORE_E_CONFLICT"
+  /** Another live daemon holds the state directory's lock. */
+  | "STORE_E_LOCKED";
 
 /** A store failure with its collection and file. */
 export class StoreError extends DomainError<StoreErrorCode> {

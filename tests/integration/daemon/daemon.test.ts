@@ -124,6 +124,26 @@ describe("magnetite daemon (real process)", () => {
     }
   });
 
+  it("refuses a second daemon on the same state directory (exit 1) and leaves the first running", async () => {
+    const stateDir = join(dir, "shared");
+    const first = startCli(["daemon", "--state-dir", stateDir, "--api", "127.0.0.1:0"]);
+    try {
+      const port = Number((await first.waitForLog(isListening))["port"]);
+      const second = startCli(["daemon", "--state-dir", stateDir, "--api", "127.0.0.1:0"]);
+      const { code } = await second.waitExit();
+      assert.equal(code, 1);
+      assert.ok(second.lines.some((l) => JSON.stringify(l).includes(`in use by pid ${first.child.pid}`)));
+      assert.equal((await get(port, "/healthz")).status, 200);
+    } finally {
+      first.child.kill("SIGTERM");
+      assert.equal((await first.waitExit()).code, 0);
+    }
+    const again = startCli(["daemon", "--state-dir", stateDir, "--api", "127.0.0.1:0"]);
+    await again.waitForLog(isListening);
+    again.child.kill("SIGTERM");
+    assert.equal((await again.waitExit()).code, 0, "the lock was released on a clean stop");
+  });
+
   it("config check exits 2 naming the file on a YAML error, 0 on a valid file", async () => {
     const bad = join(dir, "syntax.yaml");
     await writeFile(bad, 'api:\n  listen: "127.0.0.1:1\n');
