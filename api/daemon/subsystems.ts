@@ -3,10 +3,11 @@
  * its factory here (BFD, DDM, health checking, then the LB reconciler, which
  * depends on health checking).
  */
+import { healthSubsystem } from "../routes/backends.js";
 import type { SubsystemContext } from "./daemon.js";
 import type { Subsystem } from "./subsystem.js";
 
 /** Build the daemon's subsystems from the loaded config. */
-export function defaultSubsystems(_ctx: SubsystemContext): Subsystem[] {
-  return [];
+export function defaultSubsystems(ctx: SubsystemContext): Subsystem[] {
+  return [healthSubsystem(ctx)];
 }

@@ -6,7 +6,16 @@ import type { Command } from "../command.js";
 import { actors } from "./actors.js";
 import { configCheck, configReload } from "./config.js";
 import { daemon } from "./daemon.js";
+import { lbBackend, lbBackends } from "./lb-backends.js";
 import { status } from "./status.js";
 
 /** The command table `main` dispatches on. */
-export const commands: readonly Command[] = [daemon, status, actors, configCheck, configReload];
+export const commands: readonly Command[] = [
+  daemon,
+  status,
+  actors,
+  configCheck,
+  configReload,
+  lbBackends,
+  lbBackend,
+];

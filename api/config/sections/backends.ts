@@ -15,7 +15,8 @@
  */
 import { Type } from "@sinclair/typebox";
 import type { BackendSpec, ReloadPlan } from "../../../actors/health/types.js";
-import { type ConfigDiff, deepEqual, diffConfig } from "../diff.js";
+// Types only from diff.ts/schema.ts: they import this file's schema (a value import would cycle).
+import type { ConfigDiff } from "../diff.js";
 import { type Decoded, IpAddress, NamedMap } from "../primitives.js";
 import type { Config } from "../schema.js";
 import { checkSpecOf } from "./healthchecks.js";
@@ -69,11 +70,7 @@ export function backendSpecs(config: Config): BackendSpec[] {
  * any other changed backend is updated in place, keeping its runtime state.
  * Backends untouched by the diff are left alone.
  */
-export function planHealthReload(
-  before: Config,
-  after: Config,
-  diff: ConfigDiff = diffConfig(before, after),
-): ReloadPlan {
+export function planHealthReload(before: Config, after: Config, diff: ConfigDiff): ReloadPlan {
   const checksChanged = new Set([
     ...(diff.healthchecks.objects?.changed ?? []),
     ...(diff.healthchecks.objects?.added ?? []),
@@ -83,7 +80,8 @@ export function planHealthReload(
   const start = (diff.backends.objects?.added ?? []).flatMap((n) => spec(n) ?? []);
   const restart: BackendSpec[] = [];
   const update: { spec: BackendSpec; enabledChanged: boolean }[] = [];
-  const candidates = [...(diff.backends.objects?.changed ?? []), ...(diff.backends.objects?.unchanged ?? [])];
+  const changed = new Set(diff.backends.objects?.changed ?? []);
+  const candidates = [...changed, ...(diff.backends.objects?.unchanged ?? [])].sort();
   for (const name of candidates) {
     const old = before.backends[name];
     const now = after.backends[name];
@@ -93,7 +91,7 @@ export function planHealthReload(
       old.healthcheck !== now.healthcheck ||
       (now.healthcheck !== undefined && checksChanged.has(now.healthcheck));
     if (checkChanged) restart.push(s);
-    else if (!deepEqual(old, now)) update.push({ spec: s, enabledChanged: old.enabled !== now.enabled });
+    else if (changed.has(name)) update.push({ spec: s, enabledChanged: old.enabled !== now.enabled });
   }
   return { start, restart, update, stop: [...(diff.backends.objects?.removed ?? [])] };
 }

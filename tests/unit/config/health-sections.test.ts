@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { diffConfig } from "../../../api/config/diff.js";
 import { formatIssue } from "../../../api/config/issue.js";
 import { parseConfigText } from "../../../api/config/loader.js";
 import type { Config } from "../../../api/config/schema.js";
@@ -127,7 +128,7 @@ backends:
   pinged: { address: 10.0.0.5, healthcheck: ping }
   fresh: { address: 10.0.0.7 }
 `;
-    const plan = planHealthReload(load(BEFORE), load(after));
+    const plan = planHealthReload(load(BEFORE), load(after), diffConfig(load(BEFORE), load(after)));
     assert.deepEqual(
       plan.start.map((s) => s.name),
       ["fresh"],
@@ -144,7 +145,7 @@ backends:
   });
 
   it("an identical config plans nothing", () => {
-    const plan = planHealthReload(load(BEFORE), load(BEFORE));
+    const plan = planHealthReload(load(BEFORE), load(BEFORE), diffConfig(load(BEFORE), load(BEFORE)));
     assert.deepEqual(plan, { start: [], restart: [], update: [], stop: [] });
   });
 });
