@@ -56,7 +56,7 @@ export class CliProcess {
   }
 
   /** Resolve with the first log line (already seen or future) that matches; reject after `ms`. */
-  waitForLog(match: (l: LogLine) => boolean, ms = 10_000): Promise<LogLine> {
+  waitForLog(match: (l: LogLine) => boolean, ms = 20_000): Promise<LogLine> {
     const seen = this.lines.find(match);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
