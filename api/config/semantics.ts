@@ -6,6 +6,7 @@
  * passing their own list), so the loader never needs to know them.
  */
 import { isIP } from "node:net";
+import { parseIp } from "../../protocols/lb/ip.js";
 import type { ConfigIssue, PathSegments } from "./issue.js";
 import { type Locator, unlocated } from "./locate.js";
 import { healthcheckValues } from "./sections/healthchecks.js";
@@ -108,6 +109,56 @@ export const sharedVipFamily: SemanticRule = (config, report) => {
   }
 };
 
+/**
+ * LB (maglev-vpp §2.6, §6.4): no two frontends may map to one VIP key
+ * (address, protocol, port), compared on the canonical address, with port 0
+ * meaning every protocol as VPP stores it; and one address cannot carry both
+ * an all-port and a per-port VIP (VPP answers -81). An absent protocol with
+ * a port is kept as "any" (255), as §2.6 reads; we do not guess tcp.
+ */
+export const frontendVips: SemanticRule = (config, report) => {
+  const keys = new Map<string, string>();
+  const portKinds = new Map<string, { name: string; allPorts: boolean }>();
+  for (const name of Object.keys(config.frontends).sort()) {
+    const f = config.frontends[name];
+    if (f === undefined) continue;
+    const a = parseIp(f.address);
+    if (!a.ok) continue;
+    const key = `${a.value} ${f.port === 0 ? "any" : (f.protocol ?? "any")} ${f.port}`;
+    const other = keys.get(key);
+    if (other !== undefined) {
+      report(
+        ["frontends", name, "address"],
+        `frontend "${other}" already uses VIP ${a.value} port ${f.port}`,
+      );
+    } else keys.set(key, name);
+    const kind = portKinds.get(a.value);
+    if (kind === undefined) portKinds.set(a.value, { name, allPorts: f.port === 0 });
+    else if (kind.allPorts !== (f.port === 0)) {
+      report(
+        ["frontends", name, "port"],
+        `VIP ${a.value} cannot be both all-ports and per-port (frontend "${kind.name}"); VPP refuses it`,
+      );
+    }
+  }
+};
+
+/** LB dataplane settings (§2.3, §4.5): warmup bounds in order, `lb_conf` values VPP accepts. */
+export const lbDataplaneSettings: SemanticRule = (config, report) => {
+  const d = config.dataplane;
+  if (d["startup-min-delay"] > d["startup-max-delay"]) {
+    report(["dataplane", "startup-min-delay"], "must not exceed startup-max-delay");
+  }
+  const buckets = d["sticky-buckets-per-core"];
+  if (buckets !== undefined && (buckets & (buckets - 1)) !== 0) {
+    report(["dataplane", "sticky-buckets-per-core"], `${buckets} is not a power of two (VPP refuses it)`);
+  }
+  const timeout = d["flow-timeout"];
+  if (timeout !== undefined && timeout % 1000 !== 0) {
+    report(["dataplane", "flow-timeout"], "must be a whole number of seconds (lb_conf carries seconds)");
+  }
+};
+
 /** BFD: `listen` and `peer` share a family; one session per peer address (mgd answers 409 for a duplicate). */
 export const bfdPeers: SemanticRule = (config, report) => {
   const seen = new Map<string, string>();
@@ -141,6 +192,8 @@ export const defaultRules: SemanticRule[] = [
   healthcheckValues,
   frontendPools,
   sharedVipFamily,
+  frontendVips,
+  lbDataplaneSettings,
   bfdPeers,
 ];
 
