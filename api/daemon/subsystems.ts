@@ -4,10 +4,12 @@
  * depends on health checking).
  */
 import { healthSubsystem } from "../routes/backends.js";
+import { lbSubsystem } from "../routes/lb.js";
 import type { SubsystemContext } from "./daemon.js";
 import type { Subsystem } from "./subsystem.js";
+import { ddmSubsystem } from "../routes/ddm.js";
 
 /** Build the daemon's subsystems from the loaded config. */
 export function defaultSubsystems(ctx: SubsystemContext): Subsystem[] {
-  return [healthSubsystem(ctx)];
+  return [ddmSubsystem(ctx), healthSubsystem(ctx)];
 }

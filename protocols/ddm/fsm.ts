@@ -18,9 +18,10 @@
  * - A renumbered peer (advertisement from a new address in Exchange) drops the
  *   routes learned via the old address, repoints the exchange server and pulls
  *   again (fixes Part 5 item 4).
- * - A refused connection expires the peer like a timeout; an HTTP error status
- *   does not, it is counted (Part 5 item 2: a peer that rejects one oversized
- *   body is alive, and expiring it would flap forever).
+ * - A refused connection and an HTTP error status expire the peer like a
+ *   timeout (Part 5 item 2: ddmd counts only the timeout). An error status is
+ *   also counted apart (`update_rejected`) to tell a refusing peer from a
+ *   dead one.
  * - Internal pushes forward their tunnel part too (Part 5 item 3), and drop
  *   path vectors the peer already appears in (it would discard them as loops).
  */
@@ -275,8 +276,12 @@ export function createMachine(config: InterfaceConfig): DdmMachine {
           case "ok":
             return s;
           case "rejected":
+            // The peer is alive but did not apply the update, so its table no
+            // longer matches ours: a failure like a timeout (spec Part 5 item 2).
+            // Re-establishing makes both sides pull again.
             fx.count("update_rejected");
-            return s;
+            fx.count("update_send_fail");
+            return expireToSolicit(s, fx, now, "push-failed", true);
           case "timeout":
           case "unreachable":
             fx.count("update_send_fail");

@@ -93,3 +93,4 @@ export type {
   TunnelOrigin,
   Update,
 } from "./types.js";
+export { replayJournal } from "./pull-journal.js";

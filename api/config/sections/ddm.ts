@@ -1,8 +1,18 @@
 /**
  * `ddm:` — the Delay Driven Multipath router. Keys are ddmd's command-line
  * flags and their defaults (ddm-bfd-maghemite.md §1.1 timer table and §1.6),
- * kebab-case, with millisecond flags written as durations. `discovery-read-
- * timeout` is left out: it only paced ddmd's blocking socket threads.
+ * kebab-case, with millisecond flags written as durations, plus what our
+ * Linux dataplane adds (ddmd has none, spec §1.8). `discovery-read-timeout`
+ * is left out: it only paced ddmd's blocking socket threads.
+ *
+ * ```yaml
+ * ddm:
+ *   hostname: sled-7          # default: the system's host name
+ *   kind: server              # server | transit
+ *   interfaces: [eth0, eth1]
+ *   solicit-interval: 2s
+ *   expire-threshold: 5s
+ * ```
  */
 import { Type } from "@sinclair/typebox";
 import { type Decoded, Duration } from "../primitives.js";
@@ -10,14 +20,23 @@ import { type Decoded, Duration } from "../primitives.js";
 /** Schema of the `ddm` section. */
 export const DdmSection = Type.Object(
   {
+    hostname: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: "^[^\\s]+$",
+        description:
+          "identity sent in discovery and appended to paths (at most 255 UTF-8 bytes); default: the system host name",
+      }),
+    ),
     kind: Type.Union([Type.Literal("server"), Type.Literal("transit")], {
       default: "server",
       description: "server (a sled: originates, never redistributes) or transit (a switch)",
     }),
-    interfaces: Type.Array(Type.String({ minLength: 1 }), {
+    interfaces: Type.Array(Type.String({ minLength: 1, maxLength: 15 }), {
       default: [],
       uniqueItems: true,
-      description: "interfaces to run one DDM state machine on each",
+      description: "interfaces to run one DDM state machine on each (their IPv6 link-local address is used)",
     }),
     "exchange-port": Type.Integer({ minimum: 1, maximum: 65535, default: 56797 }),
     "solicit-interval": Duration({ default: "2s", min: "1ms", description: "time between solicitations" }),
@@ -35,6 +54,39 @@ export const DdmSection = Type.Object(
       default: "3s",
       min: "1ms",
       description: "timeout of exchange push requests",
+    }),
+    "pull-timeout": Duration({
+      default: "3s",
+      min: "1ms",
+      description:
+        "timeout of exchange pull requests (ddmd hard-codes 250 ms, too short for a pull of tens of thousands of routes)",
+    }),
+    "exchange-body-limit": Type.Integer({
+      minimum: 1024 * 1024,
+      default: 64 * 1024 * 1024,
+      description: "largest exchange push or pull body in bytes (ddmd: 1 KiB; at least 1 MiB here)",
+    }),
+    "route-metric": Type.Integer({
+      minimum: 1,
+      maximum: 0xffff_ffff,
+      default: 512,
+      description:
+        "metric of the kernel routes DDM installs (protocol 221); keep it distinct from other routes' metrics so DDM never replaces them",
+    }),
+    "route-adopt-window": Duration({
+      default: "30s",
+      min: "0ms",
+      description:
+        "after a start, keep our kernel routes left from before for this long while peers are re-learned",
+    }),
+    "drift-check-interval": Duration({
+      default: "10s",
+      min: "0ms",
+      description: "period of re-reading our kernel routes and repairing differences (0 disables)",
+    }),
+    "cleanup-on-stop": Type.Boolean({
+      default: false,
+      description: "delete our kernel routes on a graceful stop (default: keep forwarding across a restart)",
     }),
   },
   { additionalProperties: false, default: {} },

@@ -218,11 +218,14 @@ describe("ddm interface machine: Exchange (spec §1.2, §1.3)", () => {
     }
   });
 
-  it("keeps the peer when it answers a push with an HTTP error, and counts it", () => {
+  it("an HTTP error answering a push is a failure: counted apart and as a send failure, peer expired", () => {
     const d = new Driver().toExchange();
     const a = d.feed({ kind: "pushResult", epoch: d.state.epoch, peer: PEER, outcome: "rejected" });
-    assert.equal(d.name(), "exchange");
-    assert.deepEqual(a, [{ kind: "count", counter: "update_rejected" }]);
+    assert.equal(d.name(), "solicit");
+    assert.ok(counts(a).includes("update_rejected"));
+    assert.ok(counts(a).includes("update_send_fail"));
+    assert.deepEqual(of(a, "transition")[0]?.reason, "push-failed");
+    assert.deepEqual(of(a, "expireRoutes"), [{ kind: "expireRoutes", nexthop: PEER, ifName: "eth1" }]);
   });
 
   it("expires the peer administratively only when the address matches", () => {
