@@ -11,7 +11,7 @@
  */
 import type { Logger } from "pino";
 import type { LbDataplane } from "../../dataplane/lb-dataplane.js";
-import type { LbState } from "../../protocols/lb/types.js";
+import { hostVipKey, type LbState, vipKeyId } from "../../protocols/lb/types.js";
 import { type ActorRef, type ActorSystem, ask } from "../runtime/index.js";
 import { BackendFanout } from "./backend-fanout.js";
 import { LbEventHub } from "./event-hub.js";
@@ -164,6 +164,14 @@ export class LbService {
       (replyTo) => ({ t: "status", replyTo }),
       this.askTimeoutMs,
     );
+  }
+
+  /** The configured frontend whose VIP has this id (`vipKeyId`), if any. */
+  frontendOfVip(id: string): string | undefined {
+    for (const f of this.plan?.frontends ?? []) {
+      if (vipKeyId(hostVipKey(f.address, f.protocol, f.port)) === id) return f.name;
+    }
+    return undefined;
   }
 
   /** The dataplane's own view (throws `LB_E_UNAVAILABLE` while disconnected). */

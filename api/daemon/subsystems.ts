@@ -5,6 +5,7 @@
  */
 import { healthSubsystem } from "../routes/backends.js";
 import { lbSubsystem } from "../routes/lb.js";
+import { lbSubsystem } from "../routes/lb.js";
 import type { SubsystemContext } from "./daemon.js";
 import type { Subsystem } from "./subsystem.js";
 import { ddmSubsystem } from "../routes/ddm.js";
