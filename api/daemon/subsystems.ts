@@ -5,12 +5,11 @@
  */
 import { healthSubsystem } from "../routes/backends.js";
 import { lbSubsystem } from "../routes/lb.js";
-import { lbSubsystem } from "../routes/lb.js";
 import type { SubsystemContext } from "./daemon.js";
 import type { Subsystem } from "./subsystem.js";
 import { ddmSubsystem } from "../routes/ddm.js";
 
 /** Build the daemon's subsystems from the loaded config. */
 export function defaultSubsystems(ctx: SubsystemContext): Subsystem[] {
-  return [ddmSubsystem(ctx), healthSubsystem(ctx)];
+  return [ddmSubsystem(ctx), healthSubsystem(ctx), lbSubsystem(ctx)];
 }
