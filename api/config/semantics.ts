@@ -11,6 +11,8 @@ import type { ConfigIssue, PathSegments } from "./issue.js";
 import { type Locator, unlocated } from "./locate.js";
 import { healthcheckValues } from "./sections/healthchecks.js";
 import type { Config } from "./schema.js";
+import { parsePeerSpec } from "../../actors/bfd/peer-spec.js";
+import { bfdPeerInput } from "./sections/bfd.js";
 
 /** Report one problem at `path`; `target: "key"` points at the key rather than its value. */
 export type Report = (path: PathSegments, message: string, target?: "key" | "value") => void;
@@ -176,6 +178,32 @@ export const bfdPeers: SemanticRule = (config, report) => {
   }
 };
 
+/**
+ * BFD: each peer passes the same checks as a REST-added one (RFC 5881 §5: a single-hop session
+ * always requires TTL 255, so `minimum-ttl` is for multi-hop; auth secrets fit their type, §4.2–4.4).
+ */
+export const bfdPeerSettings: SemanticRule = (config, report) => {
+  for (const [name, p] of Object.entries(config.bfd.peers)) {
+    if (isIP(p.listen) !== isIP(p.peer)) continue; // reported by bfdPeers
+    const r = parsePeerSpec(bfdPeerInput(p), "config");
+    if (r.ok) continue;
+    const field = CONFIG_FIELD[r.error.field ?? ""] ?? [];
+    report(["bfd", "peers", name, ...field], r.error.message);
+  }
+};
+
+/** REST field names (used in BFD errors) to config keys. */
+const CONFIG_FIELD: Readonly<Record<string, readonly string[]>> = {
+  peer: ["peer"],
+  listen: ["listen"],
+  required_rx: ["required-rx"],
+  desired_tx: ["desired-tx"],
+  detection_threshold: ["detection-threshold"],
+  min_ttl: ["minimum-ttl"],
+  "auth.secret": ["auth", "secret"],
+  "auth.key_id": ["auth", "key-id"],
+};
+
 /** Empty names are legal YAML keys but useless as identifiers in the API and CLI. */
 export const nonEmptyNames: SemanticRule = (config, report) => {
   for (const section of ["healthchecks", "backends", "frontends"] as const) {
@@ -195,6 +223,7 @@ export const defaultRules: SemanticRule[] = [
   frontendVips,
   lbDataplaneSettings,
   bfdPeers,
+  bfdPeerSettings,
 ];
 
 /** Run `rules` over a decoded config; an empty list means the config is consistent. */

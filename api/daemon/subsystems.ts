@@ -3,6 +3,7 @@
  * its factory here (BFD, DDM, health checking, then the LB reconciler, which
  * depends on health checking).
  */
+import { bfdSubsystem } from "../routes/bfd.js";
 import { healthSubsystem } from "../routes/backends.js";
 import { lbSubsystem } from "../routes/lb.js";
 import type { SubsystemContext } from "./daemon.js";
@@ -11,5 +12,5 @@ import { ddmSubsystem } from "../routes/ddm.js";
 
 /** Build the daemon's subsystems from the loaded config. */
 export function defaultSubsystems(ctx: SubsystemContext): Subsystem[] {
-  return [ddmSubsystem(ctx), healthSubsystem(ctx), lbSubsystem(ctx)];
+  return [bfdSubsystem(ctx), ddmSubsystem(ctx), healthSubsystem(ctx), lbSubsystem(ctx)];
 }
