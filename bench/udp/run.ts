@@ -85,9 +85,23 @@ async function measure(make: () => Promise<Receiver>, a: Args, rate: number): Pr
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  // Wait for traffic, then skip the warm-up before the window opens.
-  while (r.count() === 0) await new Promise((res) => setTimeout(res, 5));
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.on("exit", (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  // Wait (bounded) for traffic, then skip the warm-up before the window opens.
+  const deadline = Date.now() + 10_000;
+  while (r.count() === 0) {
+    if (exitCode !== undefined || Date.now() > deadline) {
+      child.kill();
+      r.close();
+      throw new Error(`sender sent nothing (exit ${exitCode ?? "timeout"})`);
+    }
+    await new Promise((res) => setTimeout(res, 5));
+  }
   await new Promise((res) => setTimeout(res, warm * 1000));
   const c0 = r.count();
   const u0 = process.cpuUsage();
