@@ -5,6 +5,8 @@
       "sources": [
         "src/native/errors.cc",
         "src/native/socket.cc",
+        "src/native/receive.cc",
+        "src/native/options.cc",
         "src/native/inet.cc",
         "src/native/netlink.cc"
       ],

@@ -1,8 +1,9 @@
 // Shared declarations for the dgram-extended addon: the per-environment state,
 // the socket record, and small Node-API helpers. One C++ file per concern:
-// errors.cc (errno -> Node-style Error), socket.cc (lifecycle, libuv polling,
-// recvmmsg batches, generic options), inet.cc (IPv4/IPv6 addresses, ancillary
-// data, multicast, sendmsg with PKTINFO), netlink.cc (AF_NETLINK bind/send).
+// errors.cc (errno -> Node-style Error), socket.cc (lifecycle, netns, module
+// init), inet.cc (IPv4/IPv6 addresses, ancillary
+// data, multicast, sendmsg with PKTINFO), netlink.cc (AF_NETLINK bind/send),
+// receive.cc (uv_poll + recvmmsg batches), options.cc (helpers, setsockopt).
 #pragma once
 
 #include <node_api.h>
@@ -118,7 +119,7 @@ napi_value ErrnoError(napi_env env, int err, const char* syscall, const char* ad
 void ThrowErrno(napi_env env, int err, const char* syscall, const char* address = nullptr, int port = -1);
 void ThrowType(napi_env env, const char* msg);
 
-// Argument helpers (socket.cc).
+// Argument helpers (options.cc).
 bool GetInt32(napi_env env, napi_value v, int32_t* out);
 bool GetUint32(napi_env env, napi_value v, uint32_t* out);
 bool GetBool(napi_env env, napi_value v, bool* out);
@@ -129,6 +130,15 @@ Socket* Unwrap(napi_env env, napi_callback_info info, size_t* argc, napi_value* 
 napi_value Undefined(napi_env env);
 napi_value Int(napi_env env, int64_t v);
 void SetNamed(napi_env env, napi_value obj, const char* key, napi_value v);
+
+// Lifecycle (socket.cc) and methods defined in receive.cc / options.cc.
+void StopPolling(Socket* s);
+napi_value SocketStart(napi_env env, napi_callback_info info);
+napi_value SocketSetInt(napi_env env, napi_callback_info info);
+napi_value SocketGetInt(napi_env env, napi_callback_info info);
+napi_value SocketSetBytes(napi_env env, napi_callback_info info);
+napi_value SocketIfIndex(napi_env env, napi_callback_info info);
+napi_value SocketIfName(napi_env env, napi_callback_info info);
 
 // Interface name <-> index, resolved through the socket's own descriptor so a
 // socket created in another network namespace sees that namespace's devices.
