@@ -7,6 +7,7 @@ import { actors } from "./actors.js";
 import { configCheck, configReload } from "./config.js";
 import { daemon } from "./daemon.js";
 import { lbBackend, lbBackends } from "./lb-backends.js";
+import { lbCommands } from "./lb.js";
 import { status } from "./status.js";
 
 /** The command table `main` dispatches on. */
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   configReload,
   lbBackends,
   lbBackend,
+  ...lbCommands,
 ];
