@@ -6,6 +6,7 @@ import type { Command } from "../command.js";
 import { actors } from "./actors.js";
 import { configCheck, configReload } from "./config.js";
 import { daemon } from "./daemon.js";
+import { ddmCommands } from "./ddm.js";
 import { lbBackend, lbBackends } from "./lb-backends.js";
 import { lbCommands } from "./lb.js";
 import { status } from "./status.js";
@@ -19,5 +20,6 @@ export const commands: readonly Command[] = [
   configReload,
   lbBackends,
   lbBackend,
+  ...ddmCommands,
   ...lbCommands,
 ];
