@@ -4,8 +4,9 @@
  * directory in /tmp; queried and configured with `vtysh --vty_socket`. Everything started is
  * killed by `stop()`.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 
 /** `show bfd peers json` entry (the keys we read; 8.4.4 names). */
 export interface FrrPeer {
@@ -23,9 +24,10 @@ export interface FrrPeer {
   readonly "remote-detect-multiplier": number;
 }
 
-/** One FRR instance in namespace `ns`. */
+/** One FRR instance in namespace `ns`. Daemons run as our children (not `-d`), so we reap them. */
 export class Frr {
   readonly dir: string;
+  private readonly children = new Map<"zebra" | "bfdd", ChildProcess>();
 
   constructor(
     readonly ns: string,
@@ -34,49 +36,51 @@ export class Frr {
     this.dir = `/tmp/mgt-frr-${ns}`;
   }
 
-  private daemon(name: "zebra" | "bfdd"): void {
-    const args = ["netns", "exec", this.ns, `/usr/lib/frr/${name}`, "-d", "-N", this.ns];
+  private async daemon(name: "zebra" | "bfdd"): Promise<void> {
+    const args = ["netns", "exec", this.ns, `/usr/lib/frr/${name}`, "-N", this.ns];
     args.push("-f", name === "bfdd" ? `${this.dir}/frr.conf` : "/dev/null");
     args.push("-i", `${this.dir}/${name}.pid`, "-z", `${this.dir}/zserv.api`, "--vty_socket", this.dir);
     if (name === "bfdd") args.push("--bfdctl", `${this.dir}/bfdd.sock`);
-    execFileSync("ip", args, { stdio: "ignore", timeout: 10_000 });
+    rmSync(`${this.dir}/${name}.vty`, { force: true });
+    // `ip netns exec` execs the daemon, so this child is the daemon itself.
+    const child = spawn("ip", args, { stdio: "ignore" });
+    this.children.set(name, child);
+    const until = performance.now() + 10_000;
+    while (!existsSync(`${this.dir}/${name}.vty`)) {
+      if (child.exitCode !== null || performance.now() > until) throw new Error(`${name} did not start`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Start zebra then bfdd. */
-  start(): void {
+  async start(): Promise<void> {
     rmSync(this.dir, { recursive: true, force: true });
-    mkdirSync(this.dir, { recursive: true, mode: 0o777 });
-    execFileSync("chmod", ["777", this.dir]);
+    mkdirSync(this.dir, { recursive: true });
+    // The daemons drop privileges to the frr user and create their sockets here.
+    chmodSync(this.dir, 0o777);
     writeFileSync(`${this.dir}/frr.conf`, this.config);
-    this.daemon("zebra");
-    this.startBfdd();
+    await this.daemon("zebra");
+    await this.startBfdd();
   }
 
   /** (Re)start bfdd alone. */
-  startBfdd(): void {
-    this.daemon("bfdd");
+  startBfdd(): Promise<void> {
+    return this.daemon("bfdd");
   }
 
-  private pid(name: string): number | undefined {
-    const f = `${this.dir}/${name}.pid`;
-    if (!existsSync(f)) return undefined;
-    const n = Number(readFileSync(f, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
+  private async kill(name: "zebra" | "bfdd"): Promise<void> {
+    const c = this.children.get(name);
+    if (c === undefined) return;
+    this.children.delete(name);
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = once(c, "exit");
+    c.kill("SIGKILL");
+    await exited;
   }
 
   /** SIGKILL bfdd: it sends nothing more (no AdminDown), like a crashed peer. */
-  killBfdd(): void {
-    const p = this.pid("bfdd");
-    if (p !== undefined) {
-      try {
-        process.kill(p, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      rmSync(`${this.dir}/bfdd.pid`, { force: true });
-      rmSync(`${this.dir}/bfdd.vty`, { force: true });
-      rmSync(`${this.dir}/bfdd.sock`, { force: true });
-    }
+  killBfdd(): Promise<void> {
+    return this.kill("bfdd");
   }
 
   /** Run vtysh commands against this instance. */
@@ -92,21 +96,13 @@ export class Frr {
 
   /** `show bfd peers json`. */
   peers(): FrrPeer[] {
-    const text = this.vtysh("show bfd peers json");
-    return JSON.parse(text) as FrrPeer[];
+    return JSON.parse(this.vtysh("show bfd peers json")) as FrrPeer[];
   }
 
   /** Kill everything this instance started and remove its directory. */
-  stop(): void {
-    for (const name of ["bfdd", "zebra"]) {
-      const p = this.pid(name);
-      if (p === undefined) continue;
-      try {
-        process.kill(p, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+  async stop(): Promise<void> {
+    await this.kill("bfdd");
+    await this.kill("zebra");
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
