@@ -296,19 +296,27 @@ export function dataplaneActor(deps: DataplaneDeps): ActorSpec<DataplaneMsg, Dat
     const desired = desiredMap(s);
     const taken = new Map(s.dirty);
     s.dirty.clear();
-    let working: LbState = s.cache;
-    const ops: LbOp[] = [];
     const synced: DesiredVip[] = [];
+    const forced: { id: string; address: IpAddr }[] = [];
     for (const [frontend, forces] of taken) {
       const e = s.desired.get(frontend);
       if (e === undefined) continue;
       synced.push(e.vip);
-      const id = vipKeyId(e.vip.key);
-      for (const force of forces.length === 0 ? [undefined] : forces) {
-        const batch = diffVip(desired, working, id, force);
+      for (const address of forces) forced.push({ id: vipKeyId(e.vip.key), address });
+    }
+    // One pass over the table for every dirty VIP without an operator flush (§5.3 scope: never
+    // deletes VIPs); a VIP with one is diffed with it, so weight and flush go in one call.
+    const withForce = new Set(forced.map((f) => f.id));
+    const plain = new Set(synced.map((v) => vipKeyId(v.key)).filter((id) => !withForce.has(id)));
+    const ops: LbOp[] = plain.size === 0 ? [] : [...diff(desired, s.cache, { only: plain })];
+    if (forced.length > 0) {
+      // Operator flushes (rare): each against the table the previous ops leave.
+      let working = model(ops, s.cache);
+      for (const f of forced) {
+        if (!working.ok) break;
+        const batch = diffVip(desired, working.value, f.id, f.address);
         ops.push(...batch);
-        const next = model(batch, working);
-        if (next.ok) working = next.value;
+        working = model(batch, working.value);
       }
     }
     const report = await execute(s, ctx, ops, "vip", t0, synced);
