@@ -108,14 +108,16 @@ describe("two magnetite daemons over a veth pair", { skip }, () => {
   it("a junk flood on one listener does not disturb a session on another", async () => {
     const other = await A().peer("10.80.1.2");
     const victim = await A().peer("10.80.0.2");
-    // A separate process floods 10.80.0.1:3784 with undecodable datagrams for 2 s.
+    // A separate process floods 10.80.0.1:3784 with undecodable datagrams: 25k per second for
+    // 2 s, about 400 times the legitimate rate here. (An unbounded flood from a second process
+    // on this 2-core box saturates the kernel's per-CPU backlog, which drops legitimate packets
+    // before any socket; that is the kernel's limit, not the daemon's, so the test stays below it.)
     const script = `
       const s = require("node:dgram").createSocket("udp4");
       const junk = Buffer.from([0x20, 0x00, 0x03, 0x18]);
       const end = Date.now() + 2000; let n = 0;
-      const burst = () => { for (let i = 0; i < 200; i++) { s.send(junk, 3784, "10.80.0.1"); n++; }
-        if (Date.now() < end) setImmediate(burst); else setTimeout(() => { console.log(n); s.close(); }, 50); };
-      burst();`;
+      const t = setInterval(() => { for (let i = 0; i < 250; i++) { s.send(junk, 3784, "10.80.0.1"); n++; }
+        if (Date.now() >= end) { clearInterval(t); setTimeout(() => { console.log(n); s.close(); }, 50); } }, 10);`;
     const child = spawn("ip", ["netns", "exec", nsB, process.execPath, "-e", script], {
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -125,7 +127,7 @@ describe("two magnetite daemons over a veth pair", { skip }, () => {
     });
     await new Promise<void>((resolve) => child.on("exit", () => resolve()));
     const sent = Number(out.trim());
-    assert.ok(sent > 1000, `flood sent ${sent}`);
+    assert.ok(sent > 20_000, `flood sent ${sent}`);
     const other2 = await A().peer("10.80.1.2");
     const victim2 = await A().peer("10.80.0.2");
     assert.equal(other2.state, "Up");
@@ -141,7 +143,7 @@ describe("two magnetite daemons over a veth pair", { skip }, () => {
       /magnetite_bfd_listener_dropped_total\{listener="10\.80\.0\.1\|3784",reason="LENGTH_EXCEEDS_PAYLOAD"\} (\d+)/.exec(
         m,
       );
-    assert.ok(drops !== null && Number(drops[1]) > 500, `listener drops: ${drops?.[1]}`);
+    assert.ok(drops !== null && Number(drops[1]) > sent * 0.9, `listener drops: ${drops?.[1]} of ${sent}`);
   });
 
   it("deleting a peer on one side takes the other side Down at once, with diag 3", async () => {
