@@ -34,6 +34,12 @@ export function sseFrame(id: number, t: LbTransition): string {
 export const eventRoutes =
   (hub: () => Pick<LbEventHub, "subscribe"> | undefined, pingMs = SSE_PING_MS): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Open streams never end on their own: end them when the server closes, or SIGTERM would
+    // wait for every watching client to hang up.
+    const open = new Set<() => void>();
+    app.addHook("preClose", async () => {
+      for (const close of [...open]) close();
+    });
     app.get(
       "/events",
       {
@@ -63,6 +69,7 @@ export const eventRoutes =
         const close = (): void => {
           if (closed) return;
           closed = true;
+          open.delete(close);
           off?.();
           clearInterval(ping);
           res.end();
@@ -79,6 +86,7 @@ export const eventRoutes =
             res.destroy();
           }
         };
+        open.add(close);
         res.write(": magnetite events\n\n");
         off = h.subscribe((t) => write(sseFrame(++id, t)));
         ping = setInterval(() => write(": ping\n\n"), pingMs);

@@ -138,6 +138,26 @@ describe("LB REST routes (inject, real actors over the memory dataplane)", () =>
     await h.settle();
   });
 
+  it("closing the server ends open event streams instead of waiting for the clients", async () => {
+    const own = await testApp({ plugins: [eventRoutes(() => h.svc.hub)] });
+    await own.listen({ host: "127.0.0.1", port: 0 });
+    const address = own.server.address();
+    assert.ok(address !== null && typeof address === "object");
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: address.port, path: "/events" }, (res) => {
+        res.once("data", () => void own.close());
+        res.on("end", () => resolve());
+        res.on("error", () => resolve());
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    const t0 = performance.now();
+    await ended;
+    assert.ok(performance.now() - t0 < 2000);
+    assert.equal(h.svc.hub.subscribers, 0, "the stream unsubscribed");
+  });
+
   it("answers 503 API_E_NOT_READY before the subsystem started", async () => {
     const cold = await testApp({ plugins: [lbRoutes(() => undefined), eventRoutes(() => undefined)] });
     for (const url of ["/lb/frontends", "/lb/vips", "/events"]) {
