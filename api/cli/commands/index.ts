@@ -4,6 +4,7 @@
  */
 import type { Command } from "../command.js";
 import { actors } from "./actors.js";
+import { bfdCommands } from "./bfd.js";
 import { configCheck, configReload } from "./config.js";
 import { daemon } from "./daemon.js";
 import { ddmCommands } from "./ddm.js";
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   configReload,
   lbBackends,
   lbBackend,
+  ...bfdCommands,
   ...ddmCommands,
   ...lbCommands,
 ];

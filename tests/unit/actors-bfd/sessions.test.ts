@@ -47,6 +47,30 @@ describe("BFD sessions between two nodes (in-memory network, fake clock)", () =>
     assert.equal(s.counters.pollsCompleted >= 1, true, "the drop from the 1 s slow rate is a Poll (§6.8.3)");
   });
 
+  it("exports one-hot state, transitions, packets and negotiated intervals per peer", async () => {
+    await lab.until(async () => (await state(a, B)) === "Up", 5000);
+    await lab.run(500);
+    const m = await a.system.registry.metrics();
+    assert.match(m, /magnetite_bfd_session_state\{peer="10\.0\.0\.2",state="Up"\} 1\n/);
+    assert.match(m, /magnetite_bfd_session_state\{peer="10\.0\.0\.2",state="Down"\} 0\n/);
+    assert.match(m, /magnetite_bfd_session_transitions_total\{peer="10\.0\.0\.2",to="Up",diag="none"\} 1\n/);
+    assert.match(m, /magnetite_bfd_control_packets_sent_total\{peer="10\.0\.0\.2"\} [1-9]/);
+    assert.match(m, /magnetite_bfd_control_packets_received_total\{peer="10\.0\.0\.2"\} [1-9]/);
+    assert.match(m, /magnetite_bfd_session_tx_interval_seconds\{peer="10\.0\.0\.2"\} 0\.1\n/);
+    assert.match(m, /magnetite_bfd_session_detection_time_seconds\{peer="10\.0\.0\.2"\} 0\.3\n/);
+    lab.net.partition(A, B);
+    await lab.until(async () => (await state(a, B)) === "Down", 1000, 5);
+    const m2 = await a.system.registry.metrics();
+    assert.match(
+      m2,
+      /magnetite_bfd_session_transitions_total\{peer="10\.0\.0\.2",to="Down",diag="control-detection-time-expired"\} 1\n/,
+    );
+    await lab.await(a.service.remove(B));
+    await lab.run(20);
+    const m3 = await a.system.registry.metrics();
+    assert.doesNotMatch(m3, /magnetite_bfd_session_state\{peer="10\.0\.0\.2"/, "a removed peer's gauges go");
+  });
+
   it("detect a partition within the Detection Time and count the flap", async () => {
     await lab.until(async () => (await state(a, B)) === "Up", 5000);
     await lab.run(1000);
