@@ -1,16 +1,24 @@
 /**
- * The subsystems the daemon runs, in start order. Each subsystem issue adds
- * its factory here (BFD, DDM, health checking, then the LB reconciler, which
- * depends on health checking).
+ * The subsystems the daemon runs, in start order (stopped in reverse). The LB
+ * reconciler starts after health checking because it subscribes to the
+ * backend states the health service publishes.
  */
-import { bfdSubsystem } from "../routes/bfd.js";
+import { healthBackendStates } from "../../actors/lb/sources.js";
 import { healthSubsystem } from "../routes/backends.js";
+import { bfdSubsystem } from "../routes/bfd.js";
+import { ddmSubsystem } from "../routes/ddm.js";
 import { lbSubsystem } from "../routes/lb.js";
 import type { SubsystemContext } from "./daemon.js";
 import type { Subsystem } from "./subsystem.js";
-import { ddmSubsystem } from "../routes/ddm.js";
 
 /** Build the daemon's subsystems from the loaded config. */
 export function defaultSubsystems(ctx: SubsystemContext): Subsystem[] {
-  return [bfdSubsystem(ctx), ddmSubsystem(ctx), healthSubsystem(ctx), lbSubsystem(ctx)];
+  const health = healthSubsystem(ctx);
+  const lb = lbSubsystem(ctx, {
+    states: () => {
+      const service = health.service();
+      return service === undefined ? undefined : healthBackendStates(service);
+    },
+  });
+  return [bfdSubsystem(ctx), ddmSubsystem(ctx), health, lb];
 }

@@ -177,13 +177,23 @@ export interface HealthSubsystemOptions {
   readonly askTimeoutMs?: number;
 }
 
+/** The health subsystem, plus its running service for the subsystems that consume backend states. */
+export interface HealthSubsystem extends Subsystem {
+  /** The running service (undefined before start and after stop). */
+  service(): HealthService | undefined;
+}
+
 /** The health-checking subsystem for `api/daemon/subsystems.ts`. */
-export function healthSubsystem(ctx: SubsystemContext, options: HealthSubsystemOptions = {}): Subsystem {
+export function healthSubsystem(
+  ctx: SubsystemContext,
+  options: HealthSubsystemOptions = {},
+): HealthSubsystem {
   let service: HealthService | undefined;
   let owned: ClosablePinger | undefined;
   let current: Config = ctx.config;
   return {
     name: "health",
+    service: () => service,
     routes: backendRoutes(() => service),
     async start() {
       const admin = await ctx.store.openCollection(BACKEND_ADMIN);
