@@ -267,6 +267,10 @@ export function createMachine(config: InterfaceConfig): DdmMachine {
       case "pullResult":
         if (ev.epoch !== s.epoch || ev.peer !== s.neighbor.addr) return s;
         if (ev.reason === "sync") return s; // a failed sync is only logged (spec §1.2)
+        // Only the pull we started counts: a result that arrives while none is in
+        // flight (a duplicate, or one racing a server restart) must not mark the
+        // initial pull done before our exchange server is up.
+        if (s.pull !== "in-flight") return s;
         if (ev.ok) return { ...s, pull: "done" };
         fx.arm("pullRetry", plus(now, timers.solicitInterval));
         return { ...s, pull: "retry-wait" };

@@ -160,6 +160,17 @@ describe("ddm interface machine: Exchange (spec §1.2, §1.3)", () => {
     assert.equal((d.state as ExchangeState).pull, "done");
   });
 
+  it("ignores a pull result when no pull is in flight (fast-check seed -1488479937)", () => {
+    const d = new Driver(0).toSolicit();
+    d.feed(advert());
+    const epoch = d.state.epoch;
+    assert.equal((d.state as ExchangeState).server === "up", false);
+    d.feed({ kind: "pullResult", epoch, peer: PEER, reason: "initial", ok: true });
+    assert.notEqual((d.state as ExchangeState).pull, "done", "not pulled before the server is up");
+    d.feed({ kind: "serverStarted", epoch });
+    assert.equal((d.state as ExchangeState).pull, "in-flight");
+  });
+
   it("retries the exchange server bind every second", () => {
     const d = new Driver(0).toSolicit();
     d.feed(advert());
