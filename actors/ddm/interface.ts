@@ -12,6 +12,8 @@
  *   the pull answer before it reconciles the RIB (`replayJournal`).
  * - Imports are attributed to the neighbour the machine is exchanging with,
  *   so a renumbered peer's routes get the new nexthop (spec Part 5 item 4).
+ * - Once the first pull of a session succeeds, our whole table is announced
+ *   to the peer (`announceTable`).
  */
 import { assertNever } from "../../protocols/common/assert-never.js";
 import type { Millis } from "../../protocols/common/time.js";
@@ -219,6 +221,33 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
     );
   }
 
+  /**
+   * Once a session's first pull succeeded (so the peer's server is up), push
+   * our whole table to the peer (our addition). The
+   * peer pulled from us when *it* entered Exchange, which may have been
+   * before we did; redistributions made in between were dropped here
+   * (outside Exchange) and would never reach it (maghemite issue #351,
+   * inconsistent propagation). Re-announcing what it already has is
+   * idempotent.
+   */
+  function announceTable(sh: Shell, ctx: ActorContext<InterfaceMsg>): void {
+    void pullAnswer(sh)
+      .then((p) => {
+        if (p.underlay.length + p.tunnel.length === 0) return;
+        ctx.self.tell({
+          t: "event",
+          event: {
+            kind: "peerPush",
+            update: {
+              underlay: { announce: p.underlay, withdraw: [] },
+              tunnel: { announce: p.tunnel, withdraw: [] },
+            },
+          },
+        });
+      })
+      .catch((e: unknown) => ctx.log.warn({ err: String(e) }, "could not build the table to announce"));
+  }
+
   function pumpPushes(sh: Shell, ctx: ActorContext<InterfaceMsg>): void {
     if (sh.pushing) return;
     const next = sh.pushQueue.shift();
@@ -290,6 +319,8 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
             { kind: "pullResult", epoch: m.epoch, peer: m.peer, reason: m.reason, ok: m.result.ok },
             ctx,
           );
+          // The peer's server answered, so it is up: now our table can go to it.
+          if (current && m.result.ok && m.reason !== "sync") announceTable(sh, ctx);
           return sh;
         }
         case "pushed":

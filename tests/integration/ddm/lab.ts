@@ -91,20 +91,20 @@ export class DdmLab {
   }
 
   private writeConfig(r: Router, extra: Record<string, unknown>): void {
-    const lines = [
-      "ddm:",
-      `  hostname: ${r.name}`,
-      `  kind: ${r.kind}`,
-      `  interfaces: [${r.interfaces.join(", ")}]`,
-      `  solicit-interval: ${TIMERS.solicitMs}ms`,
-      `  expire-threshold: ${TIMERS.expireMs}ms`,
-      "  ip-addr-wait: 100ms",
-      "  exchange-timeout: 2s",
-      "  pull-timeout: 3s",
-      "  route-adopt-window: 3s",
-      "  drift-check-interval: 1s",
-      ...Object.entries(extra).map(([k, v]) => `  ${k}: ${String(v)}`),
-    ];
+    const settings: Record<string, unknown> = {
+      hostname: r.name,
+      kind: r.kind,
+      interfaces: `[${r.interfaces.join(", ")}]`,
+      "solicit-interval": `${TIMERS.solicitMs}ms`,
+      "expire-threshold": `${TIMERS.expireMs}ms`,
+      "ip-addr-wait": "100ms",
+      "exchange-timeout": "2s",
+      "pull-timeout": "3s",
+      "route-adopt-window": "3s",
+      "drift-check-interval": "1s",
+      ...extra,
+    };
+    const lines = ["ddm:", ...Object.entries(settings).map(([k, v]) => `  ${k}: ${String(v)}`)];
     writeFileSync(r.configFile, `${lines.join("\n")}\n`);
   }
 

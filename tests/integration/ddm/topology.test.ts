@@ -171,6 +171,23 @@ describe("DDM two-tier topology in namespaces", { skip, timeout: 180_000 }, () =
     await lab.start(s1);
     const o = await lab.api(s1, "GET", "/originated");
     assert.deepEqual((o.body as string[]).sort(), prefixesOf(1).sort());
-    for (const s of lab.servers) await until(`${s.name} converged after s1 restart`, 15_000, converged(s, 2));
+    for (const s of lab.servers) {
+      await until(`${s.name} converged after s1 restart`, 15_000, converged(s, 2)).catch(
+        async (e: unknown) => {
+          const rows = await lab.routes(s);
+          const ifs = await lab.api(s, "GET", "/ddm/interfaces");
+          const t1 = lab.transits[0]!;
+          const tp = await lab.api(t1, "GET", "/prefixes");
+          const ti = await lab.api(t1, "GET", "/ddm/interfaces");
+          const si = await lab.api(s1, "GET", "/ddm/interfaces");
+          const logs = (t1.proc?.lines ?? [])
+            .filter((l) => /ddm|push|pull|->/.test(String(l.msg)))
+            .slice(-30);
+          throw new Error(
+            `${String(e)}\nroutes: ${JSON.stringify(rows.map((r) => [r.dst, devices(r)]))}\n${JSON.stringify(ifs.body)}\nT1 ${JSON.stringify(tp.body)}\nT1IF ${JSON.stringify(ti.body)}\nS1IF ${JSON.stringify(si.body)}\nLOGS ${JSON.stringify(logs)}`,
+          );
+        },
+      );
+    }
   });
 });
