@@ -42,15 +42,21 @@ async function summary() {
   const all = await service.list();
   const states: Record<string, number> = {};
   let flaps = 0;
+  let sendFailures = 0;
+  const drops: Record<string, number> = {};
   for (const s of all) {
     states[s.state] = (states[s.state] ?? 0) + 1;
     flaps += s.counters.flaps;
+    sendFailures += s.counters.sendFailures;
+    for (const [k, v] of Object.entries(s.counters.drops)) drops[k] = (drops[k] ?? 0) + v;
   }
   const cpu = process.cpuUsage(markCpu);
   const wallMs = performance.now() - markAt;
   return {
     states,
     flaps,
+    sendFailures,
+    drops,
     falseDowns: flaps - markFlaps,
     cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
     rssMiB: process.memoryUsage().rss / 2 ** 20,

@@ -31,10 +31,10 @@ const SECONDS = Number(values.seconds);
 const NS_A = `bfdbench-a${process.pid}`;
 const NS_B = `bfdbench-b${process.pid}`;
 
-/** Address `i` of side 0 (A) or 1 (B) in 10.90.0.0/16. */
+/** Address `i` of side 0 (A, 10.90.0.0/16) or 1 (B, 10.91.0.0/16). */
 function addr(i: number, side: 0 | 1): string {
-  const idx = 2 * i + 2 + side;
-  return `10.90.${idx >> 8}.${idx & 255}`;
+  const idx = i + 1;
+  return `10.${90 + side}.${idx >> 8}.${idx & 255}`;
 }
 
 function sh(...args: string[]): void {
@@ -45,13 +45,17 @@ function setup(): void {
   sh("ip", "netns", "add", NS_A);
   sh("ip", "netns", "add", NS_B);
   sh("ip", "link", "add", "bbA", "netns", NS_A, "type", "veth", "peer", "name", "bbB", "netns", NS_B);
+  // Session addresses sit on loopback behind one route per side, so each side needs a single
+  // neighbour entry: thousands of on-link addresses would overflow the ARP table (gc_thresh2 is 512).
   for (const [ns, dev, side] of [
     [NS_A, "bbA", 0],
     [NS_B, "bbB", 1],
   ] as const) {
     sh("ip", "-n", ns, "link", "set", "lo", "up");
+    sh("ip", "-n", ns, "addr", "add", `10.89.0.${side + 1}/30`, "dev", dev);
     sh("ip", "-n", ns, "link", "set", dev, "up");
-    const batch = Array.from({ length: N }, (_, i) => `addr add ${addr(i, side)}/16 dev ${dev}`).join("\n");
+    sh("ip", "-n", ns, "route", "add", `10.${91 - side}.0.0/16`, "via", `10.89.0.${2 - side}`);
+    const batch = Array.from({ length: N }, (_, i) => `addr add ${addr(i, side)}/32 dev lo`).join("\n");
     execFileSync("ip", ["-n", ns, "-batch", "-"], { input: `${batch}\n` });
   }
 }
@@ -70,6 +74,7 @@ type Reply = Record<string, unknown> & { t: string };
 
 class NodeProc {
   readonly child: ChildProcess;
+  readonly ready: Promise<Reply>;
   private waiters: { t: string; resolve: (r: Reply) => void }[] = [];
   constructor(ns: string, side: 0 | 1) {
     const pairs = Array.from({ length: N }, (_, i) => [addr(i, side), addr(i, side === 0 ? 1 : 0)]);
@@ -87,6 +92,7 @@ class NodeProc {
       this.waiters = this.waiters.filter((x) => x !== w);
       w.resolve(m);
     });
+    this.ready = this.next("ready");
   }
   next(t: string, ms = 120_000): Promise<Reply> {
     return new Promise((resolve, reject) => {
@@ -146,8 +152,8 @@ async function main(): Promise<void> {
   let b: NodeProc | undefined = new NodeProc(NS_B, 1);
   let frr: Frr | undefined;
   try {
-    await a.next("ready");
-    await b.next("ready");
+    await a.ready;
+    await b.ready;
     const upMs = await waitAllUp(a, 60_000 + N * 20);
     console.log(`magnetite↔magnetite: all ${N} Up after ${(upMs / 1000).toFixed(1)} s`);
     await new Promise((r) => setTimeout(r, 3000)); // let the post-Up Polls finish
@@ -158,7 +164,7 @@ async function main(): Promise<void> {
     const sb = await b.ask({ t: "status" });
     const ours = Number(sa["cpuPercent"]);
     console.log(
-      `window ${SECONDS}s: false Downs A=${sa["falseDowns"]} B=${sb["falseDowns"]}; CPU A=${ours.toFixed(1)}% B=${Number(sb["cpuPercent"]).toFixed(1)}%; RSS A=${Number(sa["rssMiB"]).toFixed(0)} MiB B=${Number(sb["rssMiB"]).toFixed(0)} MiB; states A=${JSON.stringify(sa["states"])}`,
+      `window ${SECONDS}s: false Downs A=${sa["falseDowns"]} B=${sb["falseDowns"]}; CPU A=${ours.toFixed(1)}% B=${Number(sb["cpuPercent"]).toFixed(1)}%; RSS A=${Number(sa["rssMiB"]).toFixed(0)} MiB B=${Number(sb["rssMiB"]).toFixed(0)} MiB; states A=${JSON.stringify(sa["states"])} send failures A=${sa["sendFailures"]} drops A=${JSON.stringify(sa["drops"])}`,
     );
     // Detection: mark A's clock, kill B at once, collect A's Down instants.
     const now = Number((await a.ask({ t: "now" }))["now"]);
