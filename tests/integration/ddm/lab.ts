@@ -147,7 +147,8 @@ export class DdmLab {
     body?: unknown,
   ): Promise<{ status: number; body: unknown }> {
     const script = `
-      const [m, u, b] = process.argv.slice(1);
+      const [m, u, f] = process.argv.slice(1);
+      const b = f ? require("node:fs").readFileSync(f, "utf8") : "";
       const init = { method: m, headers: b ? { "content-type": "application/json" } : {}, body: b || undefined };
       fetch(u, init).then(async (r) => { const t = await r.text(); process.stdout.write(JSON.stringify({ status: r.status, text: t })); })
         .catch((e) => { process.stdout.write(JSON.stringify({ status: 0, text: String(e) })); });`;
@@ -162,7 +163,7 @@ export class DdmLab {
         script,
         method,
         `http://127.0.0.1:${API_PORT}${path}`,
-        body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body),
+        this.bodyArg(body),
       ],
       { timeout: 10_000 },
     );
@@ -174,6 +175,16 @@ export class DdmLab {
       // not JSON
     }
     return { status: out.status, body: parsed };
+  }
+
+  private bodies = 0;
+
+  /** Bodies go through a file: a 10,000-prefix list is too long for argv. */
+  private bodyArg(body: unknown): string {
+    if (body === undefined) return "";
+    const f = join(this.dir, `body-${++this.bodies}.json`);
+    writeFileSync(f, typeof body === "string" ? body : JSON.stringify(body));
+    return f;
   }
 
   /** A raw HTTP request from inside `ns` to `[host]:port` (scoped link-local allowed), for exchange endpoints. */
