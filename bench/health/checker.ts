@@ -1,0 +1,115 @@
+/**
+ * The checker under test, as its own process (forked by `run.ts`), so that it
+ * is measured exactly like HAProxy: its CPU and RSS are its own, and the
+ * loopback listeners (`servers.ts`) and the orchestrator are billed elsewhere.
+ *
+ * It starts the real health service (supervisor, one actor per backend, the
+ * production probe factory) and answers `mark` messages over IPC with what
+ * happened since the previous mark:
+ *
+ * - lateness of every probe start = actual start − scheduled start, as seen
+ *   by the backend actor when the timer's message is handled (the probe's
+ *   socket is opened in the same turn);
+ * - probes completed = the growth of `magnetite_health_probes_total` (every
+ *   result the actors recorded, pass or fail);
+ * - CPU (user, system; all threads, from `process.cpuUsage`) and the main
+ *   thread's CPU and run-queue wait (procfs).
+ *
+ * Argv: backends, tcpPort, httpPort.
+ */
+import { pino } from "pino";
+import type { AdminStore } from "../../actors/health/admin-store.js";
+import { buildProbe } from "../../actors/health/probe-factory.js";
+import { HealthService } from "../../actors/health/service.js";
+import type { BackendSpec } from "../../actors/health/types.js";
+import { createActorSystem } from "../../actors/runtime/index.js";
+import { cpuMs, schedMs } from "./proc.js";
+
+const [n, tcpPort, httpPort] = process.argv.slice(2).map(Number) as [number, number, number];
+
+const memoryAdmin: AdminStore = {
+  get: () => undefined,
+  put: async () => undefined,
+  delete: async () => false,
+};
+
+const system = createActorSystem({
+  onFatal: (e) => console.error("fatal", e),
+  logger: pino({ level: "silent" }),
+});
+// HAProxy's `check inter 1s` with its defaults (fastinter = downinter = inter, timeout = inter).
+const timing = { interval: 1000, fastInterval: 1000, downInterval: 1000, timeout: 1000, rise: 2, fall: 3 };
+const specs: BackendSpec[] = [];
+for (let i = 0; i < n; i++) {
+  const http = i % 2 === 1;
+  specs.push({
+    name: `b${i}`,
+    address: "127.0.0.1",
+    healthcheck: http ? "web" : "tcp",
+    check: http ? { type: "http", port: httpPort, ...timing } : { type: "tcp", port: tcpPort, ...timing },
+    enabled: true,
+  });
+}
+
+// Preallocated so that recording lateness costs the checker next to nothing.
+let lateness = new Float64Array(1 << 16);
+let count = 0;
+const pinger = { echo: async () => ({ ok: false as const, kind: "error" as const, detail: "unused" }) };
+const service = new HealthService({
+  actors: system,
+  admin: memoryAdmin,
+  logger: pino({ level: "silent" }),
+  makeProbe: (c) => buildProbe(c, { pinger }),
+  onProbeStart: (late) => {
+    if (count === lateness.length) {
+      const bigger = new Float64Array(lateness.length * 2);
+      bigger.set(lateness);
+      lateness = bigger;
+    }
+    lateness[count++] = late;
+  },
+});
+service.start(specs);
+
+async function completed(): Promise<number> {
+  const m = system.registry.getSingleMetric("magnetite_health_probes_total");
+  if (m === undefined) return Number.NaN;
+  const v = await m.get();
+  return v.values.reduce((s, x) => s + x.value, 0);
+}
+
+function percentiles(): { p50: number; p99: number; max: number; n: number } {
+  const xs = lateness.subarray(0, count).sort();
+  const at = (p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), max: xs[xs.length - 1] ?? Number.NaN, n: xs.length };
+}
+
+/** Readings since the previous mark. The costly queries run before the clocks are read. */
+async function mark(withStates: boolean) {
+  const up = withStates ? (await service.list()).filter((r) => r.state === "up").length : Number.NaN;
+  const done = await completed();
+  const cpu = process.cpuUsage();
+  const sched = schedMs(process.pid);
+  const out = {
+    t: "mark",
+    at: performance.now(),
+    userMs: cpu.user / 1000,
+    systemMs: cpu.system / 1000,
+    mainThreadMs: cpuMs(process.pid, process.pid),
+    waitMs: sched.wait,
+    completed: done,
+    lateness: percentiles(),
+    rss: process.memoryUsage().rss,
+    up,
+  };
+  count = 0;
+  return out;
+}
+
+process.on("message", (m: { t: string; states?: boolean }) => {
+  if (m.t === "mark") void mark(m.states === true).then((r) => process.send?.(r));
+  if (m.t === "exit") void service.stop().then(() => system.stop().then(() => process.exit(0)));
+});
+// An orchestrator that dies must not leave us running.
+process.on("disconnect", () => process.exit(0));
+process.send?.({ t: "ready" });
