@@ -1,105 +1,157 @@
 /**
- * DDM convergence benchmark in the namespace lab of the integration tests
- * (2 transits, 4 servers, one daemon each, veth links). Root only; nothing
- * leaves the namespaces it creates.
+ * DDM convergence benchmark (issue 5) in the namespace lab of the
+ * integration tests: 2 transits, 4 servers, one daemon each, veth links.
+ * Root only; nothing leaves the namespaces it creates.
  *
- * Measures, for N prefixes per server (default 1,000 and 10,000):
- *   1. announce → converged: every server PUTs its N prefixes at once; time
- *      until every server's kernel holds the 3·N other prefixes with 2 nexthops;
- *   2. transit restart → restored: SIGKILL t1, wait until routes are single-
- *      homed, start t1 again; time from its start until every server is back
- *      to 2 nexthops everywhere.
- * Targets (issue 5): 10,000/server converged in < 2 s; restart → restored < 3 s.
+ * Per prefix count N and round (a fresh lab each round):
+ *   1. announce → converged: every server originates its N prefixes with one
+ *      `PUT /prefix` (all four at once); time from sending the PUTs until
+ *      every router's kernel holds its expected table (`converged.ts`:
+ *      servers 3·N routes × 2 ECMP nexthops, transits 4·N × 1);
+ *   2. transit restart → restored: SIGKILL t1, wait until the servers are
+ *      single-homed through t2, start t1 again; time from spawning it until
+ *      every router is back to its full expected table.
+ * Targets: 10,000/server converged < 2 s; restart → restored < 3 s.
  *
- *   node --import tsx bench/ddm/run.ts [N …]
+ * Measure the daemon, not the harness: run this compiled (the lab then starts
+ * `node dist/api/cli/main.js daemon`), the API is reached through a relay
+ * started once per namespace, and the kernel is read with one netlink dump
+ * per router per poll. The load average and each daemon's CPU seconds are
+ * printed with every figure, since other work on the machine skews them.
+ *
+ *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [N …]
+ *
+ * `--profile DIR` starts the daemons with `--cpu-prof` (one directory per
+ * router, written at SIGTERM); summarise with `bench/ddm/profile-top.ts`.
  */
-import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { promisify } from "node:util";
-import { DdmLab, type Router } from "../../tests/integration/ddm/lab.js";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { DAEMON_ENTRY, DdmLab, type Router } from "../../tests/integration/ddm/lab.js";
+import { Convergence, type Progress, serverPrefixes } from "./converged.js";
 
-const run = promisify(execFile);
+const { values, positionals } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    profile: { type: "string" },
+    timeout: { type: "string", default: "120" },
+    restart: { type: "boolean", default: true },
+  },
+  allowPositionals: true,
+});
+const rounds = Number(values.rounds);
+const timeoutMs = Number(values.timeout) * 1000;
+const sizes = positionals.map(Number).filter((x) => x > 0);
 
-/** Our routes in `r`'s kernel and their nexthops (an ECMP route prints one `nexthop` line per member). */
-async function count(r: Router): Promise<{ routes: number; nexthops: number }> {
-  const { stdout } = await run("ip", ["netns", "exec", r.ns, "ip", "-6", "route", "show", "proto", "221"], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  let routes = 0;
-  let ecmp = 0;
-  let single = 0;
-  for (const line of stdout.split("\n")) {
-    if (line.startsWith("\tnexthop")) ecmp += 1;
-    else if (line.length > 0) {
-      routes += 1;
-      if (line.includes(" via ")) single += 1;
-    }
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+
+/** User + system CPU seconds of a process so far (/proc/PID/stat fields 14, 15; 100 ticks/s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
   }
-  return { routes, nexthops: ecmp + single };
 }
 
-/** Wait until every server has `routes` routes and `routes × hops` nexthops. */
-async function waitAll(lab: DdmLab, routes: number, hops: number, ms: number): Promise<number> {
-  const t0 = performance.now();
-  const pending = new Set(lab.servers);
-  while (pending.size > 0) {
-    for (const s of [...pending]) {
-      const c = await count(s);
-      if (c.routes === routes && c.nexthops === routes * hops) pending.delete(s);
-    }
-    if (performance.now() - t0 > ms) throw new Error(`not converged after ${ms} ms`);
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 20));
+const cpuOf = (lab: DdmLab): Map<string, number> =>
+  new Map(lab.all().map((r) => [r.name, cpuSeconds(r.proc?.child.pid)]));
+const cpuDelta = (lab: DdmLab, before: Map<string, number>): string =>
+  lab
+    .all()
+    .map((r) => `${r.name} ${(cpuSeconds(r.proc?.child.pid) - (before.get(r.name) ?? 0)).toFixed(2)}`)
+    .join(", ");
+const progress = (ps: readonly Progress[]): string =>
+  ps.map((p) => `${p.router} ${p.good}/${p.want} good, ${p.routes} routes`).join("; ");
+
+async function until(what: string, ms: number, f: () => Promise<boolean>): Promise<void> {
+  const end = performance.now() + ms;
+  while (!(await f())) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
-  return performance.now() - t0;
 }
 
-function prefixes(server: number, n: number): string[] {
-  return Array.from(
-    { length: n },
-    (_, i) => `fd${(0x10 + server).toString(16)}:${(i >> 8).toString(16)}:${(i & 0xff).toString(16)}::/64`,
+async function exchange(lab: DdmLab, r: Router): Promise<boolean> {
+  const p = await lab.api(r, "GET", "/ddm/interfaces");
+  return (
+    p.status === 200 && (p.body as { state: string }[]).every((x) => x.state.toLowerCase() === "exchange")
   );
 }
 
-async function bench(n: number): Promise<void> {
+async function bench(n: number, round: number): Promise<void> {
   const lab = new DdmLab(4, { "drift-check-interval": "30s" });
+  const flags = (r: Router): string[] =>
+    values.profile === undefined
+      ? []
+      : ["--cpu-prof", "--cpu-prof-dir", join(values.profile, `n${n}-r${round}`, r.name)];
+  let conv: Convergence | undefined;
+  const tag = `n=${n} round ${round}`;
   try {
-    await Promise.all(lab.all().map((r) => lab.start(r)));
-    for (const s of lab.servers)
-      for (;;) {
-        const p = (await lab.api(s, "GET", "/ddm/interfaces")).body as { state: string }[];
-        if (p.every((x) => x.state === "Exchange")) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    const t0 = performance.now();
-    await Promise.all(lab.servers.map((s, i) => lab.api(s, "PUT", "/prefix", prefixes(i + 1, n))));
-    const putMs = performance.now() - t0;
-    const convMs = (await waitAll(lab, 3 * n, 2, 120_000)) + putMs;
-    console.log(
-      `n=${n}: announce → converged network-wide: ${convMs.toFixed(0)} ms (PUTs took ${putMs.toFixed(0)} ms)`,
-    );
+    await Promise.all(lab.all().map((r) => lab.start(r, "info", flags(r))));
+    for (const r of lab.all()) await until(`${r.name} in Exchange`, 30_000, () => exchange(lab, r));
+    conv = await Convergence.open(lab);
 
-    const t1 = lab.transits[0]!;
-    await lab.kill(t1, "SIGKILL");
-    await waitAll(lab, 3 * n, 1, 60_000);
-    const t2 = performance.now();
-    await lab.start(t1);
-    const startMs = performance.now() - t2;
-    const restMs = (await waitAll(lab, 3 * n, 2, 120_000)) + startMs;
-    console.log(
-      `n=${n}: transit restart → all routes restored: ${restMs.toFixed(0)} ms (process start to "magnetite started": ${startMs.toFixed(0)} ms)`,
+    const cpu0 = cpuOf(lab);
+    const load0 = load();
+    const t0 = performance.now();
+    const puts = await Promise.all(
+      lab.servers.map(async (s, i) => {
+        const r = await lab.api(s, "PUT", "/prefix", serverPrefixes(i + 1, n));
+        if (r.status !== 204) throw new Error(`PUT on ${s.name}: ${r.status} ${JSON.stringify(r.body)}`);
+        return performance.now() - t0;
+      }),
     );
+    const c = await conv.wait(lab.all(), n, 2, t0, timeoutMs);
+    const putMs = Math.max(...puts).toFixed(0);
+    if (c.ok)
+      console.log(
+        `${tag}: announce → converged ${c.ms.toFixed(0)} ms (slowest PUT answered at ${putMs} ms); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
+      );
+    else {
+      console.log(`${tag}: NOT converged in ${timeoutMs} ms; load ${load()}; ${progress(c.progress)}`);
+      return;
+    }
+    if (!values.restart) return;
+
+    const t1 = lab.transits[0];
+    if (t1 === undefined) return;
+    await lab.kill(t1, "SIGKILL");
+    const k0 = performance.now();
+    const single = await conv.wait(lab.servers, n, 1, k0, timeoutMs);
+    if (!single.ok) {
+      console.log(`${tag}: servers not single-homed after t1 died; ${progress(single.progress)}`);
+      return;
+    }
+    const cpu1 = cpuOf(lab);
+    const load1 = load();
+    const s0 = performance.now();
+    await lab.start(t1, "info", flags(t1));
+    const startedMs = performance.now() - s0;
+    const back = await conv.wait(lab.all(), n, 2, s0, timeoutMs);
+    if (back.ok)
+      console.log(
+        `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
+      );
+    else console.log(`${tag}: NOT restored in ${timeoutMs} ms; ${progress(back.progress)}`);
   } finally {
-    await lab.shutdown();
+    conv?.close();
+    await lab.shutdown(values.profile === undefined ? "SIGKILL" : "SIGTERM");
   }
 }
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((x) => x > 0);
+const cpu = cpus();
 console.log(
-  `machine: ${cpus().length}× ${cpus()[0]?.model ?? "?"}, node ${process.version}, load ${loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ")}`,
+  `machine: ${cpu.length}× ${cpu[0]?.model ?? "?"}, node ${process.version}, daemon ${DAEMON_ENTRY}${
+    DAEMON_ENTRY.endsWith(".ts") ? " (through tsx: run the compiled bench to measure the daemon)" : ""
+  }, load ${load()}`,
 );
-for (const n of sizes.length > 0 ? sizes : [1000, 10_000]) await bench(n);
+for (const n of sizes.length > 0 ? sizes : [1000, 10_000])
+  for (let round = 1; round <= rounds; round++) await bench(n, round);

@@ -3,10 +3,13 @@
  * to every transit by a veth pair with link-local addresses only, one
  * magnetite daemon per namespace (`ip netns exec NS node …`). The admin API
  * of each daemon listens on its namespace's loopback; the test reaches it
- * with a one-shot `node -e fetch(…)` run inside the namespace, so no test
- * traffic leaves the namespaces this lab creates.
+ * through a small relay started once per namespace that forwards a Unix
+ * socket in the lab's directory to `127.0.0.1:API_PORT` inside the
+ * namespace, so an API call costs no process start and no test traffic
+ * leaves the namespaces this lab creates.
  */
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { request } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +20,26 @@ import { inNs, NetnsLab } from "../../support/netns.js";
 
 const run = promisify(execFile);
 const fromSource = import.meta.url.endsWith(".ts");
-const entry = fileURLToPath(new URL(`../../../api/cli/main.${fromSource ? "ts" : "js"}`, import.meta.url));
+/** The daemon entry the lab runs: compiled JavaScript when the lab itself is compiled, else TypeScript through tsx. */
+export const DAEMON_ENTRY = fileURLToPath(
+  new URL(`../../../api/cli/main.${fromSource ? "ts" : "js"}`, import.meta.url),
+);
 export const API_PORT = 4680;
+
+/**
+ * The relay: accepts on a Unix socket (reachable from every namespace, it is a
+ * file) and pipes each connection to the daemon's API on this namespace's
+ * loopback. Prints "ready" once listening.
+ */
+const RELAY = `
+  const net = require("node:net");
+  const [path, port] = process.argv.slice(1);
+  net.createServer((c) => {
+    const u = net.connect(Number(port), "127.0.0.1");
+    c.pipe(u).pipe(c);
+    c.on("error", () => u.destroy());
+    u.on("error", () => c.destroy());
+  }).listen(path, () => process.stdout.write("ready\\n"));`;
 
 /** One router of the lab. */
 export interface Router {
@@ -28,6 +49,8 @@ export interface Router {
   readonly interfaces: string[];
   readonly stateDir: string;
   readonly configFile: string;
+  /** The Unix socket of the API relay into this namespace. */
+  readonly apiSocket: string;
   proc: CliProcess | undefined;
 }
 
@@ -50,6 +73,7 @@ export class DdmLab {
   readonly dir = mkdtempSync(join(tmpdir(), "ddm-lab-"));
   readonly transits: Router[] = [];
   readonly servers: Router[] = [];
+  private readonly relays: ChildProcess[] = [];
 
   constructor(servers: number, extra: Record<string, unknown> = {}) {
     try {
@@ -86,6 +110,7 @@ export class DdmLab {
       interfaces: [],
       stateDir: join(this.dir, name, "state"),
       configFile: join(this.dir, `${name}.yaml`),
+      apiSocket: join(this.dir, `${name}.api.sock`),
       proc: undefined,
     };
   }
@@ -108,11 +133,12 @@ export class DdmLab {
     writeFileSync(r.configFile, `${lines.join("\n")}\n`);
   }
 
-  /** Start `r`'s daemon and wait until DDM runs. */
-  async start(r: Router, logLevel = "info"): Promise<void> {
+  /** Start `r`'s daemon (with extra node flags, e.g. `--cpu-prof`) and wait until DDM runs. */
+  async start(r: Router, logLevel = "info", nodeFlags: readonly string[] = []): Promise<void> {
     const args = [
       ...(fromSource ? ["--import", "tsx"] : []),
-      entry,
+      ...nodeFlags,
+      DAEMON_ENTRY,
       "daemon",
       "--config",
       r.configFile,
@@ -139,35 +165,72 @@ export class DdmLab {
     r.proc = undefined;
   }
 
-  /** An admin API call inside `r`'s namespace; resolves to status and parsed body. */
+  /** Start the API relays (once; `api` calls this itself). */
+  async relaysUp(): Promise<void> {
+    if (this.relays.length > 0) return;
+    await Promise.all(
+      this.all().map(async (r) => {
+        const child = spawn(
+          "ip",
+          ["netns", "exec", r.ns, process.execPath, "-e", RELAY, r.apiSocket, String(API_PORT)],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        this.relays.push(child);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`API relay for ${r.name} not ready`)), 15_000);
+          child.stdout?.once("data", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.once("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`API relay for ${r.name} exited with ${String(code)}`));
+          });
+        });
+      }),
+    );
+  }
+
+  private relayStart: Promise<void> | undefined;
+
+  /** An admin API call inside `r`'s namespace; resolves to status and parsed body (status 0: no answer). */
   async api(
     r: Router,
     method: string,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown }> {
-    const script = `
-      const [m, u, f] = process.argv.slice(1);
-      const b = f ? require("node:fs").readFileSync(f, "utf8") : "";
-      const init = { method: m, headers: b ? { "content-type": "application/json" } : {}, body: b || undefined };
-      fetch(u, init).then(async (r) => { const t = await r.text(); process.stdout.write(JSON.stringify({ status: r.status, text: t })); })
-        .catch((e) => { process.stdout.write(JSON.stringify({ status: 0, text: String(e) })); });`;
-    const { stdout } = await run(
-      "ip",
-      [
-        "netns",
-        "exec",
-        r.ns,
-        process.execPath,
-        "-e",
-        script,
-        method,
-        `http://127.0.0.1:${API_PORT}${path}`,
-        this.bodyArg(body),
-      ],
-      { timeout: 10_000 },
-    );
-    const out = JSON.parse(stdout) as { status: number; text: string };
+    this.relayStart ??= this.relaysUp();
+    await this.relayStart;
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+    const out = await new Promise<{ status: number; text: string }>((resolve) => {
+      const req = request(
+        {
+          socketPath: r.apiSocket,
+          method,
+          path,
+          headers: {
+            host: `127.0.0.1:${API_PORT}`,
+            ...(payload === undefined
+              ? {}
+              : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+          },
+          timeout: 10_000,
+        },
+        (res) => {
+          let t = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            t += c;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: t }));
+          res.on("error", (e) => resolve({ status: 0, text: String(e) }));
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", (e) => resolve({ status: 0, text: String(e) }));
+      req.end(payload);
+    });
     let parsed: unknown = out.text;
     try {
       parsed = out.text === "" ? null : JSON.parse(out.text);
@@ -175,16 +238,6 @@ export class DdmLab {
       // not JSON
     }
     return { status: out.status, body: parsed };
-  }
-
-  private bodies = 0;
-
-  /** Bodies go through a file: a 10,000-prefix list is too long for argv. */
-  private bodyArg(body: unknown): string {
-    if (body === undefined) return "";
-    const f = join(this.dir, `body-${++this.bodies}.json`);
-    writeFileSync(f, typeof body === "string" ? body : JSON.stringify(body));
-    return f;
   }
 
   /** A raw HTTP request from inside `ns` to `[host]:port` (scoped link-local allowed), for exchange endpoints. */
@@ -230,9 +283,17 @@ export class DdmLab {
     return JSON.parse(stdout) as RouteRow[];
   }
 
-  /** Kill every daemon and delete every namespace and file. */
-  async shutdown(): Promise<void> {
-    await Promise.all(this.all().map((r) => this.kill(r).catch(() => undefined)));
+  /** Stop every daemon (SIGTERM lets `--cpu-prof` write its profile), the relays, and delete every namespace and file. */
+  async shutdown(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    await Promise.all(this.all().map((r) => this.kill(r, signal).catch(() => undefined)));
+    await Promise.all(
+      this.relays.splice(0).map(async (c) => {
+        if (c.exitCode !== null || c.signalCode !== null) return;
+        const gone = new Promise((resolve) => c.once("exit", resolve));
+        c.kill("SIGKILL");
+        await gone;
+      }),
+    );
     this.destroy();
   }
 
