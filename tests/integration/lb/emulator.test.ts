@@ -92,7 +92,7 @@ describe("LB reconciler through the VPP emulator socket", () => {
     await t.until(() => asWeights(emu, "192.0.2.2", 443)["10.0.1.1"] === 0);
   });
 
-  it("disabling a backend already drained by failover still sends the flush (bug §10.4)", async () => {
+  it("§10.4: disabling a backend already drained by failover still sends the flush", async () => {
     const t = await start([web()], { a: "up", b: "up" });
     await t.until(() => asWeights(emu, "192.0.2.1", 80)["10.0.0.1"] === 100);
     assert.equal(asWeights(emu, "192.0.2.1", 80)["10.0.0.2"], 0, "fallback drained by failover");

@@ -47,7 +47,7 @@ describe("vpp dataplane specifics", () => {
   ]);
   const webId = vipKeyId(hostVipKey(ip("192.0.2.1"), 6, 80));
 
-  it("reads ASes despite VPP's IPv4 dump filter bug (§10.12) and ignores removed slots", async () => {
+  it("§10.12: reads ASes despite VPP's IPv4 dump filter bug and ignores removed slots", async () => {
     const { emu, cleanup } = await emulator();
     const dp = new VppLbDataplane({ socketPath: emu.socketPath, ...FAST });
     try {

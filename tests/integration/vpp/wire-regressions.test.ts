@@ -15,7 +15,7 @@ import { emulator, nextEvent } from "./helpers.js";
 const FAST = { reconnectInitialMs: 10, reconnectMaxMs: 50, pingIntervalMs: 0, requestTimeoutMs: 1_000 };
 
 describe("maglev-vpp §10 regressions on the wire", () => {
-  it("§10.2 AS calls reach VPP in numeric IPv4-then-IPv6 order", async () => {
+  it("§10.2: AS calls reach VPP in numeric IPv4-then-IPv6 order", async () => {
     const { emu, cleanup } = await emulator();
     const dp = new VppLbDataplane({ socketPath: emu.socketPath, ...FAST });
     try {
@@ -42,7 +42,7 @@ describe("maglev-vpp §10 regressions on the wire", () => {
     }
   });
 
-  it("§10.5 a family flip recreates the VIP on the wire instead of wedging on -97", async () => {
+  it("§10.5: a family flip recreates the VIP on the wire instead of wedging on -97", async () => {
     const { emu, cleanup } = await emulator();
     const dp = new VppLbDataplane({ socketPath: emu.socketPath, ...FAST });
     try {
@@ -78,7 +78,7 @@ describe("maglev-vpp §10 regressions on the wire", () => {
     }
   });
 
-  it("§10.11 a zero flow-table length takes VPP down (emulated) — the adapter always sends 1024", async () => {
+  it("§10.11: a zero flow-table length takes VPP down (emulated) — the adapter always sends 1024", async () => {
     const { emu, cleanup } = await emulator();
     const c = new VppClient({ socketPath: emu.socketPath, ...FAST });
     try {

@@ -1,7 +1,9 @@
 /**
  * One named test per upstream bug of maglev-vpp §10 that the LB core owns.
- * Bugs of other areas (health §10.3, 15–20; stats §10.13–14) are tested by
- * their owners; §10.12 (AS dump filter) lives in tests/integration/vpp.
+ * Bugs that cross into health checking and config (§10.3, 10, 15–20, 23)
+ * are pinned in tests/unit/regressions; what reaches VPP on the wire
+ * (§10.2, 5, 11, 12) in tests/integration/vpp. The full map is the table in
+ * protocols/lb/README.md.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -37,7 +39,7 @@ function converge(d: ReturnType<typeof desired>, cur = EMPTY_LB_STATE) {
 }
 
 describe("maglev-vpp §10 regressions (LB core)", () => {
-  it("§10.1 restart black-hole: nothing is written while every backend is still unknown", () => {
+  it("§10.1: restart black-hole: nothing is written while every backend is still unknown", () => {
     let s = warmupStart(DEFAULT_WARMUP, millis(0));
     for (const t of [0, 1000, 4999]) {
       const r = warmupStep(s, { kind: "sync-vip", frontend: "web", allKnown: false }, millis(t));
@@ -48,7 +50,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.deepEqual(r.actions, [{ kind: "suppressed", frontend: "web", reason: "not-ready" }]);
   });
 
-  it("§10.2 AS order is numeric IPv4-then-IPv6 and independent of input order", () => {
+  it("§10.2: AS order is numeric IPv4-then-IPv6 and independent of input order", () => {
     const addrs: [string, string][] = [
       ["a", "10.0.0.10"],
       ["b", "10.0.0.2"],
@@ -65,7 +67,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     );
   });
 
-  it("§10.4 sticky-cache: a standby backend drained to 0 and then disabled still gets flushed", () => {
+  it("§10.4: sticky-cache: a standby backend drained to 0 and then disabled still gets flushed", () => {
     const drained = converge(desired([twoTier()], { p: "up", s: "up" }));
     assert.equal(drained.get(id)?.ases.get(ip("10.0.0.2"))?.weight, 0);
     const ops = diff(desired([twoTier()], { p: "up", s: "disabled" }), drained);
@@ -79,7 +81,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.deepEqual(diff(desired([twoTier()], { p: "up", s: "disabled" }), after.value), []);
   });
 
-  it("§10.5 address-family wedge: all backends v4 → v6 recreates the VIP with GRE6", () => {
+  it("§10.5: address-family wedge: all backends v4 → v6 recreates the VIP with GRE6", () => {
     const v4 = converge(desired([frontend("web", VIP, [pool("p", [["a", "10.0.0.1"]])])], { a: "up" }));
     const d6 = desired([frontend("web", VIP, [pool("p", [["a6", "2001:db8::1"]])])], { a6: "up" });
     const ops = diff(d6, v4);
@@ -92,7 +94,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.equal(r.value.get(id)?.encap, "gre6");
   });
 
-  it("§10.6 src-ip-sticky flip recreates the VIP: ASes deleted with flush, VIP deleted, re-added", () => {
+  it("§10.6: src-ip-sticky flip recreates the VIP: ASes deleted with flush, VIP deleted, re-added", () => {
     const plain = converge(desired([twoTier()], { p: "up", s: "up" }));
     const ops = diff(desired([twoTier({ srcIpSticky: true })], { p: "up", s: "up" }), plain);
     assert.deepEqual(
@@ -110,7 +112,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.ok(first?.kind === "vip-add" && first.srcIpSticky && first.reason === "recreate-sticky");
   });
 
-  it("§10.7 encap comes from the backends: a v6 VIP with v4 backends is GRE4", () => {
+  it("§10.7: encap comes from the backends: a v6 VIP with v4 backends is GRE4", () => {
     const r = desiredVip(frontend("v6", "2001:db8::80", [pool("p", [["a", "10.0.0.1"]])]), states({}));
     assert.ok(r.ok && r.value.encap === "gre4");
     const applied = apply(
@@ -120,7 +122,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.ok(applied.ok, "VPP accepts v4 ASes under a GRE4 encap on a v6 VIP");
   });
 
-  it("§10.8 a zero-weight primary pool does not keep the fallback idle", () => {
+  it("§10.8: a zero-weight primary pool does not keep the fallback idle", () => {
     const f = frontend("web", VIP, [
       pool("primary", [["p", "10.0.0.1", 0]]),
       pool("fallback", [["s", "10.0.0.2"]]),
@@ -133,7 +135,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     );
   });
 
-  it("§10.9 a weight change (with optional flush) is one immediate per-VIP diff", () => {
+  it("§10.9: a weight change (with optional flush) is one immediate per-VIP diff", () => {
     const before = converge(desired([twoTier()], { p: "up", s: "up" }));
     const changed = frontend("web", VIP, [
       pool("primary", [["p", "10.0.0.1", 30]]),
@@ -152,14 +154,14 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     ] satisfies LbOp[]);
   });
 
-  it("§10.10 two frontends on one VIP address with different backend families are refused up front", () => {
+  it("§10.10: two frontends on one VIP address with different backend families are refused up front", () => {
     const a = frontend("a", VIP, [pool("p", [["x", "10.0.0.1"]])], { port: 80 });
     const b = frontend("b", VIP, [pool("p", [["y", "2001:db8::1"]])], { port: 443 });
     const r = desiredState([a, b], states({}));
     assert.ok(!r.ok && r.error.code === "LB_E_ENCAP_CONFLICT" && r.error.retval === -73);
   });
 
-  it("§10.11 new_flows_table_length is always 1024, never 0", () => {
+  it("§10.11: new_flows_table_length is always 1024, never 0", () => {
     const ops = diff(desired([twoTier()], {}), EMPTY_LB_STATE);
     const add = ops[0];
     assert.ok(add?.kind === "vip-add" && add.flowTableLength === 1024);
@@ -167,7 +169,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.ok(!zero.ok && zero.error.error.retval === -70);
   });
 
-  it("§10.21 flush-on-down (default on) hard-drains a backend that went down", () => {
+  it("§10.21: flush-on-down (default on) hard-drains a backend that went down", () => {
     const up = converge(desired([twoTier()], { p: "up", s: "up" }));
     const ops = diff(desired([twoTier()], { p: "down", s: "up" }), up);
     assert.deepEqual(
@@ -178,7 +180,7 @@ describe("maglev-vpp §10 regressions (LB core)", () => {
     assert.ok(soft.every((o) => o.kind !== "as-set-weight" || !o.flush));
   });
 
-  it("§10.22 frontend state follows effective weights: fallback serving ⇒ up, all drained ⇒ down", () => {
+  it("§10.22: frontend state follows effective weights: fallback serving ⇒ up, all drained ⇒ down", () => {
     assert.equal(evaluateFrontend(twoTier(), states({ p: "down", s: "up" })).state, "up");
     const zeroed = frontend("web", VIP, [pool("primary", [["p", "10.0.0.1", 0]])]);
     assert.equal(evaluateFrontend(zeroed, states({ p: "up" })).state, "down");
