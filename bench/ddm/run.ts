@@ -19,7 +19,7 @@
  * per router per poll. The load average and each daemon's CPU seconds are
  * printed with every figure, since other work on the machine skews them.
  *
- *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [N …]
+ *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [--skip-restart] [N …]
  *
  * `--profile DIR` starts the daemons with `--cpu-prof` (one directory per
  * router, written at SIGTERM); summarise with `bench/ddm/profile-top.ts`.
@@ -36,7 +36,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: "string", default: "3" },
     profile: { type: "string" },
     timeout: { type: "string", default: "120" },
-    restart: { type: "boolean", default: true },
+    "skip-restart": { type: "boolean", default: false },
   },
   allowPositionals: true,
 });
@@ -68,8 +68,29 @@ const cpuDelta = (lab: DdmLab, before: Map<string, number>): string =>
     .all()
     .map((r) => `${r.name} ${(cpuSeconds(r.proc?.child.pid) - (before.get(r.name) ?? 0)).toFixed(2)}`)
     .join(", ");
+/** CLOCK_MONOTONIC µs, the clock of V8's profile timestamps. */
+const mono = (): string => (process.hrtime.bigint() / 1000n).toString();
 const progress = (ps: readonly Progress[]): string =>
   ps.map((p) => `${p.router} ${p.good}/${p.want} good, ${p.routes} routes`).join("; ");
+
+/** Warnings and state transitions each daemon logged (why a run did not converge). */
+function trouble(lab: DdmLab): string {
+  return lab
+    .all()
+    .map((r) => {
+      const lines = (r.proc?.lines ?? []).filter(
+        (l) => Number(l["level"] ?? 0) >= 40 || String(l.msg ?? "").includes(" -> "),
+      );
+      const counts = new Map<string, number>();
+      for (const l of lines) {
+        const why = l["outcome"] ?? l["reason"];
+        const k = `${String(l.msg)}${why === undefined ? "" : ` (${String(why)})`}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      return `  ${r.name}: ${[...counts].map(([k, n]) => `${n}× ${k}`).join("; ")}`;
+    })
+    .join("\n");
+}
 
 async function until(what: string, ms: number, f: () => Promise<boolean>): Promise<void> {
   const end = performance.now() + ms;
@@ -101,6 +122,7 @@ async function bench(n: number, round: number): Promise<void> {
 
     const cpu0 = cpuOf(lab);
     const load0 = load();
+    const m0 = mono();
     const t0 = performance.now();
     const puts = await Promise.all(
       lab.servers.map(async (s, i) => {
@@ -111,15 +133,17 @@ async function bench(n: number, round: number): Promise<void> {
     );
     const c = await conv.wait(lab.all(), n, 2, t0, timeoutMs);
     const putMs = Math.max(...puts).toFixed(0);
+    if (values.profile !== undefined) console.log(`${tag}: converge window --from ${m0} --to ${mono()}`);
     if (c.ok)
       console.log(
         `${tag}: announce → converged ${c.ms.toFixed(0)} ms (slowest PUT answered at ${putMs} ms); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
       );
     else {
       console.log(`${tag}: NOT converged in ${timeoutMs} ms; load ${load()}; ${progress(c.progress)}`);
+      console.log(trouble(lab));
       return;
     }
-    if (!values.restart) return;
+    if (values["skip-restart"]) return;
 
     const t1 = lab.transits[0];
     if (t1 === undefined) return;
@@ -132,15 +156,20 @@ async function bench(n: number, round: number): Promise<void> {
     }
     const cpu1 = cpuOf(lab);
     const load1 = load();
+    const ms0 = mono();
     const s0 = performance.now();
     await lab.start(t1, "info", flags(t1));
     const startedMs = performance.now() - s0;
     const back = await conv.wait(lab.all(), n, 2, s0, timeoutMs);
+    if (values.profile !== undefined) console.log(`${tag}: restore window --from ${ms0} --to ${mono()}`);
     if (back.ok)
       console.log(
         `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
       );
-    else console.log(`${tag}: NOT restored in ${timeoutMs} ms; ${progress(back.progress)}`);
+    else {
+      console.log(`${tag}: NOT restored in ${timeoutMs} ms; ${progress(back.progress)}`);
+      console.log(trouble(lab));
+    }
   } finally {
     conv?.close();
     await lab.shutdown(values.profile === undefined ? "SIGKILL" : "SIGTERM");

@@ -50,76 +50,116 @@ export function ipv4Bytes(text: string): Uint8Array | null {
   return out;
 }
 
-/** Parse IPv6 text (RFC 4291 §2.2, including a trailing dotted quad) into 16 bytes, or null. */
+/** Value of a hex digit char code, or -1. */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20; // ASCII lower case
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+/**
+ * Parse IPv6 text (RFC 4291 §2.2, including a trailing dotted quad) into 16
+ * bytes, or null. One pass over the char codes without regular expressions
+ * or intermediate arrays: every route key, kernel write and exchange body
+ * goes through here, so at 30,000 routes its cost shows (bench/ddm/core.ts).
+ */
 export function ipv6Bytes(text: string): Uint8Array | null {
-  if (text.length === 0 || text.length > 45) return null;
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const groupsOf = (s: string): number[] | null => {
-    if (s === "") return [];
-    const out: number[] = [];
-    const parts = s.split(":");
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i] ?? "";
-      if (i === parts.length - 1 && p.includes(".")) {
-        const v4 = ipv4Bytes(p);
-        if (v4 === null) return null;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
-      out.push(Number.parseInt(p, 16));
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0] ?? "");
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? "") : [];
-  if (head === null || tail === null) return null;
-  // A dotted quad may only end the address.
-  if (halves.length === 2 && (halves[0] ?? "").includes(".")) return null;
-  let groups: number[];
-  if (halves.length === 2) {
-    const missing = 8 - head.length - tail.length;
-    // RFC 5952 §4.2.2 forbids "::" for a single group on output, but RFC 4291 input allows it.
-    if (missing < 1) return null;
-    groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  } else {
-    groups = head;
+  const n = text.length;
+  if (n === 0 || n > 45) return null;
+  const groups = new Uint16Array(8);
+  let count = 0; // groups written
+  let gap = -1; // group index where "::" stands
+  let i = 0;
+  if (text.charCodeAt(0) === 0x3a) {
+    // A leading colon must be the start of "::".
+    if (text.charCodeAt(1) !== 0x3a) return null;
+    gap = 0;
+    i = 2;
+    if (i === n) return new Uint8Array(16);
   }
-  if (groups.length !== 8) return null;
+  for (;;) {
+    // One group: 1-4 hex digits, or a dotted quad ending the address.
+    const start = i;
+    let v = 0;
+    let h = hexValue(text.charCodeAt(i));
+    while (h >= 0 && i - start < 4) {
+      v = (v << 4) | h;
+      i++;
+      h = hexValue(text.charCodeAt(i));
+    }
+    if (i < n && text.charCodeAt(i) === 0x2e) {
+      // Dotted quad: only as the last 32 bits.
+      if (count > 6) return null;
+      const v4 = ipv4Bytes(text.slice(start));
+      if (v4 === null) return null;
+      groups[count++] = ((v4[0] ?? 0) << 8) | (v4[1] ?? 0);
+      groups[count++] = ((v4[2] ?? 0) << 8) | (v4[3] ?? 0);
+      i = n;
+      break;
+    }
+    if (i === start || count === 8) return null;
+    if (i < n && hexValue(text.charCodeAt(i)) >= 0) return null; // a fifth digit
+    groups[count++] = v;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 0x3a) return null;
+    i++;
+    if (text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return null; // a second "::"
+      gap = count;
+      i++;
+      if (i === n) break;
+    } else if (i === n) return null; // a trailing single colon
+  }
   const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
+  if (gap < 0) {
+    if (count !== 8) return null;
+  } else if (count > 7) return null; // "::" must stand for at least one group
+  // Groups after the gap move to the end; the gap's groups stay zero.
+  const tail = gap < 0 ? 0 : count - gap;
+  const head = count - tail;
+  for (let g = 0; g < head; g++) {
+    out[2 * g] = (groups[g] ?? 0) >> 8;
+    out[2 * g + 1] = (groups[g] ?? 0) & 0xff;
+  }
+  for (let g = 0; g < tail; g++) {
+    const at = 8 - tail + g;
+    const v = groups[head + g] ?? 0;
+    out[2 * at] = v >> 8;
+    out[2 * at + 1] = v & 0xff;
+  }
   return out;
 }
 
 /** Format 16 bytes as canonical RFC 5952 text. */
 export function formatIpv6(bytes: Uint8Array): Ipv6Addr {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
+  const g = (i: number): number => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0);
   // RFC 5952 §4.2.3: compress the longest run of >= 2 zero groups, the first on a tie.
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
+    if (g(i) !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < 8 && g(j) === 0) j++;
     if (j - i > bestLen) {
       bestStart = i;
       bestLen = j - i;
     }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":") as Ipv6Addr;
-  const left = hex.slice(0, bestStart).join(":");
-  const right = hex.slice(bestStart + bestLen).join(":");
-  return `${left}::${right}` as Ipv6Addr;
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += "::";
+      i += bestLen - 1;
+      continue;
+    }
+    if (out.length > 0 && !out.endsWith(":")) out += ":";
+    out += g(i).toString(16);
+  }
+  return out as Ipv6Addr;
 }
 
 /** Format 4 bytes as dotted-quad text. */
