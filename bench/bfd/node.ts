@@ -1,21 +1,30 @@
 /**
- * One benchmark BFD node: an actor system and a `BfdService` whose sockets live in a network
- * namespace, with N single-hop peers, driven over the IPC channel by `run.ts`. It runs in its own
- * process so its CPU time and RSS are its own.
+ * One benchmark BFD node: an actor system and a `BfdService` (the daemon's own BFD code, without
+ * the HTTP API) whose sockets live in a network namespace, with N single-hop peers, driven over
+ * the IPC channel by `run.ts`. It runs in its own process so its CPU time and RSS are its own.
+ * Besides the sessions' counters it reports the event loop's delay over the window, which tells
+ * a stalled loop (a late timer) from lost packets when a session falsely goes Down.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pino } from "pino";
-import { createActorSystem } from "../../actors/runtime/system.js";
 import { BfdService, parsePeerSpec, type PeerSpec } from "../../actors/bfd/index.js";
+import { createActorSystem } from "../../actors/runtime/system.js";
 import { udpTransport } from "../../dataplane/bfd/index.js";
+import { addr } from "./lab.js";
 
-interface Args {
+/** What `run.ts` passes in argv[2]. */
+export interface NodeArgs {
   readonly netns: string;
-  readonly pairs: readonly (readonly [local: string, peer: string])[];
+  readonly side: 0 | 1;
+  readonly n: number;
   readonly intervalUs: number;
   readonly mult: number;
 }
 
-const args = JSON.parse(process.argv[2] ?? "{}") as Args;
+/** Requests `run.ts` sends. */
+export type NodeReq = { t: "status" } | { t: "mark" } | { t: "detections"; since: number } | { t: "now" };
+
+const args = JSON.parse(process.argv[2] ?? "{}") as NodeArgs;
 const actors = createActorSystem({ onFatal: (e) => console.error("fatal", e) });
 const service = new BfdService({
   actors,
@@ -24,7 +33,9 @@ const service = new BfdService({
   askTimeoutMs: 30_000,
 });
 const peers = new Map<string, PeerSpec>();
-for (const [local, peer] of args.pairs) {
+for (let i = 0; i < args.n; i++) {
+  const local = addr(i, args.side);
+  const peer = addr(i, args.side === 0 ? 1 : 0);
   const r = parsePeerSpec(
     { peer, listen: local, mode: "SingleHop", requiredRxUs: args.intervalUs, detectMult: args.mult },
     "config",
@@ -34,20 +45,28 @@ for (const [local, peer] of args.pairs) {
 }
 service.start(peers);
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let markCpu = process.cpuUsage();
 let markAt = performance.now();
 let markFlaps = 0;
+let markSent = 0;
+let markReceived = 0;
 
 async function summary() {
   const all = await service.list();
   const states: Record<string, number> = {};
   let flaps = 0;
   let sendFailures = 0;
+  let sent = 0;
+  let received = 0;
   const drops: Record<string, number> = {};
   for (const s of all) {
     states[s.state] = (states[s.state] ?? 0) + 1;
     flaps += s.counters.flaps;
     sendFailures += s.counters.sendFailures;
+    sent += s.counters.sent;
+    received += s.counters.received;
     for (const [k, v] of Object.entries(s.counters.drops)) drops[k] = (drops[k] ?? 0) + v;
   }
   const cpu = process.cpuUsage(markCpu);
@@ -55,27 +74,37 @@ async function summary() {
   return {
     states,
     flaps,
+    sent,
+    received,
     sendFailures,
     drops,
     falseDowns: flaps - markFlaps,
+    sentPerSec: ((sent - markSent) * 1000) / wallMs,
+    receivedPerSec: ((received - markReceived) * 1000) / wallMs,
     cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+    userPercent: (cpu.user / 1000 / wallMs) * 100,
     rssMiB: process.memoryUsage().rss / 2 ** 20,
+    heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay.max / 1e6,
     wallMs,
   };
 }
 
-type Req = { t: "status" } | { t: "mark" } | { t: "detections"; since: number } | { t: "now" };
-
-process.on("message", (m: Req) => {
+process.on("message", (m: NodeReq) => {
   void (async () => {
     switch (m.t) {
       case "status":
         process.send?.({ t: "status", ...(await summary()) });
         break;
       case "mark": {
-        markFlaps = (await summary()).flaps;
+        const s = await summary();
+        markFlaps = s.flaps;
+        markSent = s.sent;
+        markReceived = s.received;
         markCpu = process.cpuUsage();
         markAt = performance.now();
+        loopDelay.reset();
         process.send?.({ t: "mark" });
         break;
       }
@@ -83,8 +112,9 @@ process.on("message", (m: Req) => {
         process.send?.({ t: "now", now: performance.now() });
         break;
       case "detections": {
-        // For every session now Down by detection expiry: ms from `since` to the transition,
-        // minus that session's Detection Time (≤ 0 means on time).
+        // For every session now Down by detection expiry: ms from `since` (just before the peer
+        // was killed) to the transition, minus that session's Detection Time; ≤ 0 is on time,
+        // since the last packet arrived before `since`.
         const all = await service.list();
         const late: number[] = [];
         for (const s of all) {
@@ -100,4 +130,8 @@ process.on("message", (m: Req) => {
     }
   })();
 });
+// Exit normally on SIGTERM so `--cpu-prof` writes its profile.
+process.on("SIGTERM", () => process.exit(0));
+// Never outlive the bench (a killed `run.ts` disconnects the channel).
+process.on("disconnect", () => process.exit(0));
 process.send?.({ t: "ready" });
