@@ -100,8 +100,11 @@ export const sharedVipFamily: SemanticRule = (config, report) => {
     const families = [...frontendFamilies(config, name).keys()];
     if (f === undefined || families.length !== 1) continue;
     const family = families[0] ?? 0;
-    const first = byVip.get(f.address);
-    if (first === undefined) byVip.set(f.address, { name, family });
+    // Compare canonical addresses: "2001:DB8:0::80" and "2001:db8::80" are one VIP to VPP.
+    const parsed = parseIp(f.address);
+    const vip = parsed.ok ? String(parsed.value) : f.address;
+    const first = byVip.get(vip);
+    if (first === undefined) byVip.set(vip, { name, family });
     else if (first.family !== family) {
       report(
         ["frontends", name, "address"],
