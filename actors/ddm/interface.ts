@@ -145,12 +145,17 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         }
         return;
       }
-      case "arm":
-        ctx.timers.arm(a.timer, Math.max(0, a.at - ctx.clock.now()), {
-          t: "event",
-          event: { kind: "timer", timer: a.timer, gen: a.gen },
-        });
+      case "arm": {
+        const event: DdmEvent = { kind: "timer", timer: a.timer, gen: a.gen };
+        // Expiry goes through `expireDue` first (see there); the name is the same,
+        // so the machine's own re-arm or cancel of "expire" still supersedes it.
+        ctx.timers.arm(
+          a.timer,
+          Math.max(0, a.at - ctx.clock.now()),
+          a.timer === "expire" ? { t: "expireDue", event } : { t: "event", event },
+        );
         return;
+      }
       case "cancel":
         ctx.timers.cancel(a.timer);
         return;
@@ -286,6 +291,16 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
       switch (m.t) {
         case "event":
           feed(sh, m.event, ctx);
+          return sh;
+        case "expireDue":
+          // The expiry deadline passed, but when this process was starved of CPU the
+          // peer's advertisement may be sitting unread in the socket: timers run
+          // before the poll phase that reads it, so expiring now would drop a live
+          // peer (seen under load with the lab's 1 s threshold). Re-arm for 0 ms:
+          // that fire comes after the next poll phase, and an advertisement read
+          // there re-arms "expire" and makes it stale (spec §1.2 expiry is about
+          // adverts *sent*, not ones we had not got round to reading).
+          ctx.timers.arm("expire", 0, { t: "event", event: m.event });
           return sh;
         case "datagram": {
           const p = decodeDiscovery(m.data);

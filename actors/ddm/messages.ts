@@ -40,6 +40,8 @@ export interface InterfaceStatus {
 /** Messages to an interface actor. */
 export type InterfaceMsg =
   | { readonly t: "event"; readonly event: DdmEvent }
+  /** The expiry deadline passed; confirmed after the next poll phase (`interface.ts`). */
+  | { readonly t: "expireDue"; readonly event: DdmEvent }
   | { readonly t: "datagram"; readonly from: Ipv6Addr; readonly data: Uint8Array }
   | { readonly t: "pushIn"; readonly epoch: number; readonly update: Update }
   | { readonly t: "pushed"; readonly epoch: number; readonly peer: Ipv6Addr; readonly outcome: PushOutcome }

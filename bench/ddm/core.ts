@@ -55,7 +55,9 @@ const push = { underlay: { announce: vectors(2, ["s2", "t1"]), withdraw: [] }, t
 const pushText = serializeUpdate(push, 3);
 const pull = { underlay: [1, 2, 3].flatMap((s) => vectors(s, [`s${s}`, "t1"])), tunnel: [] };
 const pullText = serializePullResponse(pull, 3);
-console.log(`push body ${(pushText.length / 1e6).toFixed(2)} MB, pull body ${(pullText.length / 1e6).toFixed(2)} MB`);
+console.log(
+  `push body ${(pushText.length / 1e6).toFixed(2)} MB, pull body ${(pullText.length / 1e6).toFixed(2)} MB`,
+);
 
 time(`serializeUpdate (${n} vectors)`, () => serializeUpdate(push, 3));
 time(`parseUpdate (${n} vectors)`, () => parseUpdate(pushText, 3));
@@ -66,7 +68,10 @@ time(`JSON.parse of the pull body (reference)`, () => JSON.parse(pullText));
 time(`server RIB: sync ${3 * n} from t1, then ${3 * n} from t2`, () => {
   const rib = new DdmRib({ hostname: "s4", kind: "server" });
   rib.sync(t1, pull);
-  rib.sync(t2, { underlay: pull.underlay.map((pv) => ({ ...pv, path: [pv.path[0] ?? "", "t2"] })), tunnel: [] });
+  rib.sync(t2, {
+    underlay: pull.underlay.map((pv) => ({ ...pv, path: [pv.path[0] ?? "", "t2"] })),
+    tunnel: [],
+  });
 });
 const transit = new DdmRib({ hostname: "t1", kind: "transit" });
 time(`transit RIB: ${3} pushes of ${n} (fresh RIB each run)`, () => {

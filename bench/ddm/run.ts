@@ -19,7 +19,12 @@
  * per router per poll. The load average and each daemon's CPU seconds are
  * printed with every figure, since other work on the machine skews them.
  *
- *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [--skip-restart] [N …]
+ *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [--expire D] [--skip-restart] [--verbose] [N …]
+ *
+ * Timers are the lab's (solicit 200 ms) except the expiry threshold, which
+ * is ddmd's default of 5 s unless `--expire D` says otherwise: on a loaded
+ * 2-core machine the lab's 1 s loses sessions to CPU starvation alone, and
+ * each loss restarts an exchange ("sessions lost" counts them).
  *
  * `--profile DIR` starts the daemons with `--cpu-prof` (one directory per
  * router, written at SIGTERM); summarise with `bench/ddm/profile-top.ts`.
@@ -37,6 +42,8 @@ const { values, positionals } = parseArgs({
     profile: { type: "string" },
     timeout: { type: "string", default: "120" },
     "skip-restart": { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
+    expire: { type: "string", default: "5s" },
   },
   allowPositionals: true,
 });
@@ -73,14 +80,18 @@ const mono = (): string => (process.hrtime.bigint() / 1000n).toString();
 const progress = (ps: readonly Progress[]): string =>
   ps.map((p) => `${p.router} ${p.good}/${p.want} good, ${p.routes} routes`).join("; ");
 
-/** Warnings and state transitions each daemon logged (why a run did not converge). */
-function trouble(lab: DdmLab): string {
+/** Log lines seen so far per router, to report only what a measurement caused. */
+const mark = (lab: DdmLab): Map<string, number> =>
+  new Map(lab.all().map((r) => [r.name, r.proc?.lines.length ?? 0]));
+
+/** Warnings and state transitions each daemon logged since `since` (why a run was slow or failed). */
+function trouble(lab: DdmLab, since: Map<string, number>): string {
   return lab
     .all()
     .map((r) => {
-      const lines = (r.proc?.lines ?? []).filter(
-        (l) => Number(l["level"] ?? 0) >= 40 || String(l.msg ?? "").includes(" -> "),
-      );
+      const lines = (r.proc?.lines ?? [])
+        .slice(since.get(r.name) ?? 0)
+        .filter((l) => Number(l["level"] ?? 0) >= 40 || String(l.msg ?? "").includes(" -> "));
       const counts = new Map<string, number>();
       for (const l of lines) {
         const why = l["outcome"] ?? l["reason"];
@@ -91,6 +102,19 @@ function trouble(lab: DdmLab): string {
     })
     .join("\n");
 }
+
+/** Sessions that fell out of Exchange since `since`, over all routers. */
+const flaps = (lab: DdmLab, since: Map<string, number>): number =>
+  lab
+    .all()
+    .reduce(
+      (n, r) =>
+        n +
+        (r.proc?.lines ?? [])
+          .slice(since.get(r.name) ?? 0)
+          .filter((l) => String(l.msg ?? "").includes("exchange -> ")).length,
+      0,
+    );
 
 async function until(what: string, ms: number, f: () => Promise<boolean>): Promise<void> {
   const end = performance.now() + ms;
@@ -108,7 +132,7 @@ async function exchange(lab: DdmLab, r: Router): Promise<boolean> {
 }
 
 async function bench(n: number, round: number): Promise<void> {
-  const lab = new DdmLab(4, { "drift-check-interval": "30s" });
+  const lab = new DdmLab(4, { "drift-check-interval": "30s", "expire-threshold": values.expire });
   const flags = (r: Router): string[] =>
     values.profile === undefined
       ? []
@@ -122,6 +146,7 @@ async function bench(n: number, round: number): Promise<void> {
 
     const cpu0 = cpuOf(lab);
     const load0 = load();
+    const logs0 = mark(lab);
     const m0 = mono();
     const t0 = performance.now();
     const puts = await Promise.all(
@@ -136,13 +161,14 @@ async function bench(n: number, round: number): Promise<void> {
     if (values.profile !== undefined) console.log(`${tag}: converge window --from ${m0} --to ${mono()}`);
     if (c.ok)
       console.log(
-        `${tag}: announce → converged ${c.ms.toFixed(0)} ms (slowest PUT answered at ${putMs} ms); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
+        `${tag}: announce → converged ${c.ms.toFixed(0)} ms (slowest PUT answered at ${putMs} ms; sessions lost ${flaps(lab, logs0)}); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
       );
     else {
       console.log(`${tag}: NOT converged in ${timeoutMs} ms; load ${load()}; ${progress(c.progress)}`);
-      console.log(trouble(lab));
+      console.log(trouble(lab, logs0));
       return;
     }
+    if (values.verbose) console.log(trouble(lab, logs0));
     if (values["skip-restart"]) return;
 
     const t1 = lab.transits[0];
@@ -156,6 +182,7 @@ async function bench(n: number, round: number): Promise<void> {
     }
     const cpu1 = cpuOf(lab);
     const load1 = load();
+    const logs1 = mark(lab);
     const ms0 = mono();
     const s0 = performance.now();
     await lab.start(t1, "info", flags(t1));
@@ -164,11 +191,12 @@ async function bench(n: number, round: number): Promise<void> {
     if (values.profile !== undefined) console.log(`${tag}: restore window --from ${ms0} --to ${mono()}`);
     if (back.ok)
       console.log(
-        `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
+        `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
       );
-    else {
+    if (back.ok && values.verbose) console.log(trouble(lab, logs1));
+    else if (!back.ok) {
       console.log(`${tag}: NOT restored in ${timeoutMs} ms; ${progress(back.progress)}`);
-      console.log(trouble(lab));
+      console.log(trouble(lab, logs1));
     }
   } finally {
     conv?.close();
@@ -180,7 +208,7 @@ const cpu = cpus();
 console.log(
   `machine: ${cpu.length}× ${cpu[0]?.model ?? "?"}, node ${process.version}, daemon ${DAEMON_ENTRY}${
     DAEMON_ENTRY.endsWith(".ts") ? " (through tsx: run the compiled bench to measure the daemon)" : ""
-  }, load ${load()}`,
+  }, expire threshold ${values.expire}, load ${load()}`,
 );
 for (const n of sizes.length > 0 ? sizes : [1000, 10_000])
   for (let round = 1; round <= rounds; round++) await bench(n, round);

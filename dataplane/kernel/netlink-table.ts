@@ -17,11 +17,23 @@
  * its ack (or error) comes back, so a caller may keep many in flight. Every
  * request has a deadline. Datagrams that fail to decode are counted and
  * dropped (the kernel is trusted, but input still never throws).
+ *
+ * Requests are batched: those made in one synchronous run (a RIB change of
+ * 10,000 routes) are packed back to back into datagrams of up to
+ * `BATCH_BYTES` and sent with one `send` each, at the end of the run
+ * (microtask) or when a batch is full. The kernel handles every message of
+ * a datagram in turn and acks each by its sequence number, a failure of one
+ * not stopping the rest (netlink(7), `netlink_rcv_skb`), so per-request
+ * results are unchanged; the cost of a syscall per route is gone. A batch
+ * shares one deadline timer. How many requests are outstanding at once is
+ * the caller's window (`RouteSync.maxInFlight`): their acks must fit in the
+ * receive buffer, or the kernel drops them and the requests time out.
  */
 import { createNetlinkSocket, type NetlinkDatagram, type NetlinkSocket } from "dgram-extended";
 import { assertNever } from "../../protocols/common/assert-never.js";
 import { err, ok, type Result } from "../../protocols/common/result.js";
 import { RTPROT_MAGNETITE } from "./constants.js";
+import { concat } from "./netlink.js";
 import type { RouteKey, RouteTable, RouteTableError } from "./routes.js";
 import {
   decodeReplies,
@@ -54,11 +66,21 @@ export interface NetlinkRouteTableOptions {
   readonly timeoutMs?: number;
 }
 
+/** Largest datagram we pack requests into (well under the default socket send buffer). */
+export const BATCH_BYTES = 64 * 1024;
+
+/** Requests sent in one datagram, with their shared deadline. */
+interface Batch {
+  readonly seqs: number[];
+  open: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
 type Pending =
   | {
       readonly kind: "ack";
       readonly resolve: (r: Result<void, RouteTableError>) => void;
-      readonly timer: NodeJS.Timeout;
+      readonly batch: Batch;
     }
   | {
       readonly kind: "dump";
@@ -70,6 +92,8 @@ type Pending =
 /** Counters for logs and metrics. */
 export interface NetlinkTableStats {
   requests: number;
+  /** Datagrams sent (a batch of requests, or a dump). */
+  datagrams: number;
   errors: number;
   timeouts: number;
   undecodable: number;
@@ -77,8 +101,12 @@ export interface NetlinkTableStats {
 
 /** The netlink-backed route table. Create with `openNetlinkRouteTable`. */
 export class NetlinkRouteTable implements RouteTable {
-  readonly stats: NetlinkTableStats = { requests: 0, errors: 0, timeouts: 0, undecodable: 0 };
+  readonly stats: NetlinkTableStats = { requests: 0, datagrams: 0, errors: 0, timeouts: 0, undecodable: 0 };
   private readonly pending = new Map<number, Pending>();
+  /** Requests waiting for the end of the current run, and their encoded bytes. */
+  private outbox: Uint8Array[] = [];
+  private outboxBatch: Batch | undefined;
+  private outboxBytes = 0;
   private seq = 1;
   private closed = false;
 
@@ -132,6 +160,9 @@ export class NetlinkRouteTable implements RouteTable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.outboxBatch = undefined;
     this.sock.close();
     for (const [seq, p] of this.pending) this.settle(seq, p, err({ code: "KERNEL_E_CLOSED" }));
   }
@@ -146,20 +177,25 @@ export class NetlinkRouteTable implements RouteTable {
     p: Pending,
     r: Result<void, RouteTableError> | Result<KernelRoute[], RouteTableError>,
   ): void {
-    clearTimeout(p.timer);
-    this.pending.delete(seq);
-    if (p.kind === "ack") p.resolve(r.ok ? ok(undefined) : r);
-    else p.resolve(r.ok ? ok(p.routes) : r);
+    if (!this.pending.delete(seq)) return;
+    if (p.kind === "ack") {
+      p.batch.open -= 1;
+      if (p.batch.open === 0 && p.batch.timer !== undefined) clearTimeout(p.batch.timer);
+      p.resolve(r.ok ? ok(undefined) : r);
+    } else {
+      clearTimeout(p.timer);
+      p.resolve(r.ok ? ok(p.routes) : r);
+    }
   }
 
-  private send(seq: number, bytes: Uint8Array): RouteTableError | null {
+  /** Send one datagram; the error to report for every request in it, or null. */
+  private send(bytes: Uint8Array): RouteTableError | null {
     if (this.closed) return { code: "KERNEL_E_CLOSED" };
-    this.stats.requests += 1;
+    this.stats.datagrams += 1;
     try {
       this.sock.send(bytes);
       return null;
     } catch (e: unknown) {
-      this.pending.delete(seq);
       const errno = typeof e === "object" && e !== null && "errno" in e ? Number(e.errno) : 0;
       return {
         code: "KERNEL_E_REJECTED",
@@ -170,20 +206,48 @@ export class NetlinkRouteTable implements RouteTable {
   }
 
   private request(seq: number, bytes: Uint8Array): Promise<Result<void, RouteTableError>> {
+    if (this.closed) return Promise.resolve(err({ code: "KERNEL_E_CLOSED" }));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      if (this.outboxBytes + bytes.length > BATCH_BYTES) this.flush();
+      let batch = this.outboxBatch;
+      if (batch === undefined) {
+        batch = { seqs: [], open: 0, timer: undefined };
+        this.outboxBatch = batch;
+        queueMicrotask(() => this.flush());
+      }
+      batch.seqs.push(seq);
+      batch.open += 1;
+      this.pending.set(seq, { kind: "ack", resolve, batch });
+      this.outbox.push(bytes);
+      this.outboxBytes += bytes.length;
+      this.stats.requests += 1;
+    });
+  }
+
+  /** Send what the outbox holds as one datagram and start its deadline. */
+  private flush(): void {
+    const batch = this.outboxBatch;
+    if (batch === undefined) return;
+    const bytes = this.outbox.length === 1 ? (this.outbox[0] ?? new Uint8Array(0)) : concat(this.outbox);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.outboxBatch = undefined;
+    const failed = this.send(bytes);
+    if (failed !== null) {
+      for (const seq of batch.seqs) {
         const p = this.pending.get(seq);
-        if (p === undefined) return;
+        if (p !== undefined) this.settle(seq, p, err(failed));
+      }
+      return;
+    }
+    batch.timer = setTimeout(() => {
+      for (const seq of batch.seqs) {
+        const p = this.pending.get(seq);
+        if (p === undefined) continue;
         this.stats.timeouts += 1;
         this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
-      }, this.timeoutMs);
-      this.pending.set(seq, { kind: "ack", resolve, timer });
-      const failed = this.send(seq, bytes);
-      if (failed !== null) {
-        clearTimeout(timer);
-        resolve(err(failed));
       }
-    });
+    }, this.timeoutMs);
   }
 
   private dump(family: 4 | 6): Promise<Result<KernelRoute[], RouteTableError>> {
@@ -196,9 +260,12 @@ export class NetlinkRouteTable implements RouteTable {
         this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
       }, this.timeoutMs);
       this.pending.set(seq, { kind: "dump", routes: [], resolve, timer });
-      const failed = this.send(seq, encodeDumpRoutes(family, seq));
+      this.flush(); // writes queued before the dump go first
+      this.stats.requests += 1;
+      const failed = this.send(encodeDumpRoutes(family, seq));
       if (failed !== null) {
         clearTimeout(timer);
+        this.pending.delete(seq);
         resolve(err(failed));
       }
     });

@@ -89,7 +89,12 @@ export interface RouteSyncOptions {
   readonly driftCheckMs: number;
   /** Delete every route of ours on `stop()`. */
   readonly cleanupOnStop: boolean;
-  /** Writes kept in flight at once (netlink requests are pipelined). */
+  /**
+   * Writes kept in flight at once (netlink requests are pipelined and
+   * batched into datagrams; default 1024). The window is refilled only once
+   * it has drained to a quarter, so refills go out as large batches rather
+   * than one datagram per ack.
+   */
   readonly maxInFlight?: number;
   readonly onEvent?: (e: RouteSyncEvent) => void;
   /** Monotonic ms; defaults to `performance.now`. */
@@ -108,12 +113,14 @@ export class RouteSync {
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly maxInFlight: number;
+  private readonly lowWater: number;
   private readonly now: () => number;
   /** Writes that failed (other than deleting an absent route). */
   failures = 0;
 
   constructor(private readonly opts: RouteSyncOptions) {
-    this.maxInFlight = opts.maxInFlight ?? 128;
+    this.maxInFlight = opts.maxInFlight ?? 1024;
+    this.lowWater = Math.floor(this.maxInFlight / 4);
     this.now = opts.now ?? (() => performance.now());
   }
 
@@ -224,7 +231,7 @@ export class RouteSync {
       this.failures += 1;
       this.opts.onEvent?.({ kind: "write-failed", key: k, error: r.error });
     }
-    this.pump();
+    if (this.inFlight.size <= this.lowWater || this.dirty.size === 0) this.pump();
   }
 
   private wake(): void {

@@ -130,6 +130,31 @@ describe("netlink route table in a namespace", { skip }, () => {
     if (!r.ok) assert.equal(r.error.code, "KERNEL_E_REJECTED");
   });
 
+  it("a burst of 3,000 writes goes out in few datagrams, each acked by itself; a rejected one fails alone", async () => {
+    const before = { ...table.stats };
+    const specs = Array.from({ length: 3000 }, (_, i) =>
+      spec(`fd00:30:${i.toString(16)}::`, [
+        ["fe80::2", ifA],
+        ["fe80::3", ifB],
+      ]),
+    );
+    // One bad route in the middle of the burst: an interface that does not exist.
+    specs[1500] = spec("fd00:31::", [["fe80::2", 999_999]]);
+    const results = await Promise.all(specs.map((s) => table.replace(s)));
+    const failed = results.flatMap((r, i) => (r.ok ? [] : [i]));
+    assert.deepEqual(failed, [1500]);
+    const datagrams = table.stats.datagrams - before.datagrams;
+    // ~120 bytes per ECMP route: 3,000 fit in about 6 datagrams of 64 KiB, not 3,000.
+    assert.ok(datagrams >= 5 && datagrams <= 10, `${datagrams} datagrams`);
+    assert.equal(table.stats.requests - before.requests, 3000);
+    const mine = ours().filter((r) => r.dst.startsWith("fd00:30:"));
+    assert.equal(mine.length, 2999);
+    assert.ok(mine.every((r) => hops(r).length === 2));
+    const gone = await Promise.all(specs.map((s) => table.delete(s)));
+    assert.equal(gone.filter((r) => r.ok).length, 2999);
+    assert.equal(ours().filter((r) => r.dst.startsWith("fd00:30:")).length, 0);
+  });
+
   it("RouteSync applies changes, repairs drift, adopts at start and cleans up on stop", async () => {
     // Leftovers of a previous run: one still wanted, one not.
     assert.ok((await table.replace(spec("fd00:20::", [["fe80::2", ifA]]))).ok);

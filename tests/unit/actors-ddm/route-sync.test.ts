@@ -93,4 +93,63 @@ describe("route sync diff", () => {
       assert.equal(r.value.length, cleanupOnStop ? 0 : 1);
     }
   });
+
+  it("keeps at most the window in flight and refills it in large batches, latest value winning", async () => {
+    const inner = new MemoryRouteTable();
+    let inFlight = 0;
+    let peak = 0;
+    let burst = 0;
+    const bursts: number[] = [];
+    // A table whose writes land one macrotask later, like netlink acks; records how many
+    // writes each synchronous run issued (what one netlink datagram would carry).
+    const table = {
+      replace: (r: RouteSpec) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        if (burst++ === 0)
+          queueMicrotask(() => {
+            bursts.push(burst);
+            burst = 0;
+          });
+        return new Promise<Awaited<ReturnType<MemoryRouteTable["replace"]>>>((resolve) =>
+          setImmediate(() => {
+            inFlight -= 1;
+            resolve(inner.replace(r));
+          }),
+        );
+      },
+      delete: (k: Parameters<MemoryRouteTable["delete"]>[0]) => inner.delete(k),
+      dumpOurs: () => inner.dumpOurs(),
+    };
+    const sync = new RouteSync({
+      table,
+      adoptMs: 0,
+      driftCheckMs: 0,
+      cleanupOnStop: false,
+      maxInFlight: 64,
+      now: () => 0,
+    });
+    await sync.start();
+    for (let i = 0; i < 1000; i++) {
+      const a = spec(`fd00:${i.toString(16)}::`, ["fe80::1"]);
+      sync.set(a, a);
+    }
+    // A second value for the first 10 destinations before any write landed: only it is kept.
+    for (let i = 0; i < 10; i++) {
+      const b = spec(`fd00:${i.toString(16)}::`, ["fe80::1", "fe80::2"]);
+      sync.set(b, b);
+    }
+    await sync.idle();
+    assert.equal(peak, 64);
+    // Refills wait for the window to drain to a quarter: no batch of one per landed write.
+    assert.ok(bursts.length <= 1000 / 48 + 12, `${bursts.length} bursts`);
+    const r = await inner.dumpOurs();
+    assert.ok(r.ok);
+    assert.equal(r.value.length, 1000);
+    for (const route of r.value) {
+      const i = Number.parseInt(route.dst.split(":")[1] ?? "", 16);
+      assert.equal(route.nexthops.length, i < 10 ? 2 : 1, route.dst);
+    }
+    await sync.stop();
+  });
 });
