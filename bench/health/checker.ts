@@ -15,7 +15,9 @@
  * - CPU (user, system; all threads, from `process.cpuUsage`) and the main
  *   thread's CPU and run-queue wait (procfs).
  *
- * Argv: backends, tcpPort, httpPort.
+ * Argv: backends, tcpPort, httpPort, and optionally `noop`: probes that pass at
+ * once without touching the network, to measure what the actor layer, the
+ * core and the metrics cost per probe on their own.
  */
 import { pino } from "pino";
 import type { AdminStore } from "../../actors/health/admin-store.js";
@@ -23,9 +25,18 @@ import { buildProbe } from "../../actors/health/probe-factory.js";
 import { HealthService } from "../../actors/health/service.js";
 import type { BackendSpec } from "../../actors/health/types.js";
 import { createActorSystem } from "../../actors/runtime/index.js";
+import type { Probe } from "../../dataplane/probes/index.js";
+import { ok } from "../../protocols/common/result.js";
+import { millis } from "../../protocols/common/time.js";
+import { probePass } from "../../protocols/health/probe-result.js";
 import { cpuMs, schedMs } from "./proc.js";
 
-const [n, tcpPort, httpPort] = process.argv.slice(2).map(Number) as [number, number, number];
+const [n, tcpPort, httpPort] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+const noop = process.argv[5] === "noop";
+const noopProbe: Probe = {
+  kind: "tcp",
+  run: () => Promise.resolve(probePass("noop", millis(0))),
+};
 
 const memoryAdmin: AdminStore = {
   get: () => undefined,
@@ -59,7 +70,7 @@ const service = new HealthService({
   actors: system,
   admin: memoryAdmin,
   logger: pino({ level: "silent" }),
-  makeProbe: (c) => buildProbe(c, { pinger }),
+  makeProbe: (c) => (noop ? ok(noopProbe) : buildProbe(c, { pinger })),
   onProbeStart: (late) => {
     if (count === lateness.length) {
       const bigger = new Float64Array(lateness.length * 2);

@@ -5,6 +5,9 @@
  *
  * Run (as root for the private network namespace; see below):
  *   node --import tsx bench/health/run.ts [--backends N] [--seconds S] [--rounds R] [--no-haproxy] [--no-netns]
+ *     [--noop-probes] [--tsx]
+ * `--noop-probes`: probes that pass at once (what actors, core and metrics cost alone);
+ * `--tsx`: run the checker from source instead of the tsc output (see `compiledTree`).
  *
  * Three processes per phase, so nobody is billed for another's work: the
  * listeners (`servers.ts`, shared by both checkers), the checker under test
@@ -36,7 +39,7 @@
  * our CPU per probe ≤ 2× HAProxy's.
  */
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,7 +54,8 @@ const N = arg("--backends", 5000);
 const SECONDS = arg("--seconds", 20);
 const ROUNDS = arg("--rounds", 3);
 const WARMUP_MS = arg("--warmup", 5) * 1000;
-const withHaproxy = !process.argv.includes("--no-haproxy");
+const noopProbes = process.argv.includes("--noop-probes");
+const withHaproxy = !process.argv.includes("--no-haproxy") && !noopProbes;
 const NETNS_ENV = "MAGNETITE_BENCH_NETNS";
 const inNetns = process.env[NETNS_ENV] === "1";
 
@@ -104,8 +108,47 @@ function request<T>(child: ChildProcess, msg: object, t: string): Promise<T> {
   });
 }
 
+/**
+ * Where the child processes' code comes from. Production runs the tsc output
+ * (`bin/magnetite.js` loads `dist/`), so by default the checker is compiled
+ * the same way into a private directory: running it through tsx instead adds
+ * a `__name` helper call (an `Object.defineProperty`) to every closure created,
+ * which is not what the daemon pays. `--tsx` runs the sources directly.
+ */
+async function compiledTree(): Promise<{ dir: string; outDir: string } | undefined> {
+  if (process.argv.includes("--tsx")) return undefined;
+  const repo = fileURLToPath(new URL("../..", import.meta.url));
+  const dir = await mkdtemp(join(tmpdir(), "magnetite-bench-build-"));
+  const outDir = join(dir, "out");
+  // ESM resolves bare imports by walking up to a node_modules directory.
+  await symlink(join(repo, "node_modules"), join(dir, "node_modules"));
+  await writeFile(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      extends: join(repo, "tsconfig.json"),
+      compilerOptions: {
+        rootDir: repo,
+        outDir,
+        sourceMap: false,
+        noEmitOnError: false,
+        typeRoots: [join(repo, "node_modules", "@types")],
+      },
+      include: [],
+      files: [join(repo, "bench/health/checker.ts"), join(repo, "bench/health/servers.ts")],
+    }),
+  );
+  const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+  if (r.status !== 0) console.log(`tsc reported (emitting anyway):\n${r.stdout}`);
+  return { dir, outDir };
+}
+const tree = await compiledTree();
+
 function forkTs(file: string, args: string[]): Promise<ChildProcess> {
-  const child = fork(new URL(file, import.meta.url), args, { execArgv: ["--import", "tsx"] });
+  const child =
+    tree === undefined
+      ? fork(new URL(file, import.meta.url), args, { execArgv: ["--import", "tsx"] })
+      : fork(join(tree.outDir, "bench", "health", file.replace(/\.ts$/, ".js")), args, { execArgv: [] });
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
@@ -132,7 +175,12 @@ const counts = (servers: ChildProcess) => request<Counts>(servers, { t: "counts"
 const opened = activeOpens;
 
 async function runOurs(ports: { tcpPort: number; httpPort: number }, servers: ChildProcess) {
-  const checker = await forkTs("./checker.ts", [String(N), String(ports.tcpPort), String(ports.httpPort)]);
+  const checker = await forkTs("./checker.ts", [
+    String(N),
+    String(ports.tcpPort),
+    String(ports.httpPort),
+    ...(noopProbes ? ["noop"] : []),
+  ]);
   checker.removeAllListeners("exit");
   try {
     await sleep(WARMUP_MS);
@@ -145,7 +193,7 @@ async function runOurs(ports: { tcpPort: number; httpPort: number }, servers: Ch
     const wall = m1.at - m0.at;
     const cpu = m1.userMs + m1.systemMs - (m0.userMs + m0.systemMs);
     const seen = c1.tcp - c0.tcp + (c1.http - c0.http);
-    const probes = inNetns ? o1 - o0 : m1.completed - m0.completed;
+    const probes = inNetns && !noopProbes ? o1 - o0 : m1.completed - m0.completed;
     const f: Figures = {
       probes,
       perS: (probes / wall) * 1000,
@@ -281,7 +329,8 @@ const median = (xs: number[]): number => {
 
 const cpuInfo = cpus();
 console.log(
-  `machine: ${cpuInfo.length} × ${cpuInfo[0]?.model ?? "?"}, node ${process.version}, load average ${loadAll()} before the run; ` +
+  `checker code: ${tree === undefined ? "TypeScript sources through tsx" : "tsc output, as in production"}\n` +
+    `machine: ${cpuInfo.length} × ${cpuInfo[0]?.model ?? "?"}, node ${process.version}, load average ${loadAll()} before the run; ` +
     `${inNetns ? "private network namespace" : "shared network namespace"}\n` +
     `${N} backends (${Math.ceil(N / 2)} tcp, ${Math.floor(N / 2)} http) on 127.0.0.1, inter 1s; ${ROUNDS} round(s) of ${SECONDS} s after ${WARMUP_MS / 1000} s warm-up`,
 );
@@ -298,6 +347,7 @@ try {
   }
 } finally {
   await stopChild(servers);
+  if (tree !== undefined) await rm(tree.dir, { recursive: true, force: true });
 }
 const m = (fs: Figures[], k: keyof Omit<Figures, "load">) => median(fs.map((f) => f[k]));
 console.log(
