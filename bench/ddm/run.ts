@@ -94,7 +94,11 @@ function trouble(lab: DdmLab, since: Map<string, number>): string {
         .filter((l) => Number(l["level"] ?? 0) >= 40 || String(l.msg ?? "").includes(" -> "));
       const counts = new Map<string, number>();
       for (const l of lines) {
-        const why = l["outcome"] ?? l["reason"];
+        const e = l["error"];
+        const why =
+          l["outcome"] ??
+          l["reason"] ??
+          (typeof e === "object" && e !== null ? JSON.stringify(e) : undefined);
         const k = `${String(l.msg)}${why === undefined ? "" : ` (${String(why)})`}`;
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }

@@ -1,0 +1,132 @@
+/**
+ * The interface actor's expiry on a starved event loop (real clock, fake
+ * sockets): when the process was busy past the expiry deadline and the
+ * peer's advertisement is waiting to be read, the timer fires first in the
+ * loop; the actor must read the advertisement before it expires the peer.
+ * A peer that really stopped advertising still expires.
+ */
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import type { Registry } from "prom-client";
+import { interfaceSpec } from "../../../actors/ddm/interface.js";
+import type { DdmIo } from "../../../actors/ddm/io.js";
+import type { InterfaceMsg, InterfaceStatus, RouterMsg } from "../../../actors/ddm/messages.js";
+import { createDdmMetrics } from "../../../actors/ddm/metrics.js";
+import {
+  type ActorRef,
+  type ActorSystem,
+  ask,
+  createActorSystem,
+  createRegistry,
+  silentLogger,
+  stateless,
+} from "../../../actors/runtime/index.js";
+import type { DiscoveryHandlers } from "../../../dataplane/ddm/discovery-transport.js";
+import { ok } from "../../../protocols/common/result.js";
+import type { Millis } from "../../../protocols/common/time.js";
+import { encodeDiscovery, type Ipv6Addr } from "../../../protocols/ddm/index.js";
+
+const EXPIRE_MS = 150;
+const peer = "fe80::2" as Ipv6Addr;
+const advert = (() => {
+  const b = encodeDiscovery({ solicit: false, advertise: true, kind: "transit", hostname: "t1" });
+  assert.ok(b.ok);
+  return b.value;
+})();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("DDM interface actor expiry under a starved event loop", () => {
+  let system: ActorSystem;
+  let registry: Registry;
+  let handlers: DiscoveryHandlers | undefined;
+  let expired: number;
+  let iface: ActorRef<InterfaceMsg>;
+
+  const io: DdmIo = {
+    resolveLink: (ifName) => ok({ ifIndex: 2, ifName, addr: "fe80::1" as Ipv6Addr }),
+    openDiscovery: (_link, h) => {
+      handlers = h;
+      return ok({ send: () => ok(undefined), close: () => undefined });
+    },
+    startServer: async () => ok({ port: 0, close: async () => undefined }),
+    push: async () => "ok",
+    pull: async () => ok({ underlay: [], tunnel: [] }),
+  };
+  const status = () =>
+    ask<InterfaceMsg, InterfaceStatus>(iface, (replyTo) => ({ t: "status", replyTo }), 2000);
+  const hear = () => handlers?.onDatagram({ from: peer, data: advert });
+
+  beforeEach(async () => {
+    registry = createRegistry();
+    system = createActorSystem({ onFatal: (e) => assert.fail(e), logger: silentLogger(), registry });
+    expired = 0;
+    handlers = undefined;
+    const router = system.spawn(
+      stateless<RouterMsg>({
+        kind: "router-stub",
+        receive: (m) => {
+          if (m.t === "expire") expired += 1;
+          if (m.t === "pullFor") m.replyTo.tell({ underlay: [], tunnel: [] });
+        },
+      }),
+      "router",
+    );
+    iface = system.spawn(
+      interfaceSpec({
+        ifName: "e0",
+        config: {
+          local: { hostname: "s1", kind: "server" },
+          timers: {
+            solicitInterval: 50 as Millis,
+            expireThreshold: EXPIRE_MS as Millis,
+            ipAddrWait: 10 as Millis,
+            exchangeTimeout: 1000 as Millis,
+            pullTimeout: 1000 as Millis,
+            serverRetry: 100 as Millis,
+          },
+        },
+        io,
+        router,
+        metrics: createDdmMetrics(registry),
+      }),
+      "iface",
+    );
+    for (let i = 0; i < 100 && handlers === undefined; i++) await sleep(5);
+    hear();
+    for (let i = 0; i < 100 && (await status()).status.type !== "Exchange"; i++) await sleep(5);
+    assert.equal((await status()).status.type, "Exchange");
+  });
+  afterEach(async () => {
+    await system.stop({ deadlineMs: 2000 });
+  });
+
+  it("an advertisement pending when the deadline passed keeps the peer", async () => {
+    for (let round = 0; round < 3; round++) {
+      hear();
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          // The advertisement "arrives" (is readable) while the process is busy past the deadline.
+          setImmediate(hear);
+          const until = performance.now() + EXPIRE_MS + 50;
+          while (performance.now() < until) {
+            // starved: no event loop turn
+          }
+          resolve();
+        }, 10),
+      );
+      await sleep(20);
+    }
+    assert.equal((await status()).status.type, "Exchange");
+    assert.equal(expired, 0);
+  });
+
+  it("a peer that stopped advertising still expires after the threshold", async () => {
+    hear();
+    const t0 = performance.now();
+    while ((await status()).status.type === "Exchange" && performance.now() - t0 < 2000) await sleep(10);
+    const took = performance.now() - t0;
+    assert.equal((await status()).status.type, "Solicit");
+    assert.ok(took >= EXPIRE_MS - 5 && took < EXPIRE_MS + 500, `${took} ms`);
+    assert.equal(expired, 1);
+  });
+});
