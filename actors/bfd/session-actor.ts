@@ -21,6 +21,7 @@ import type { Micros, Millis, Random } from "../../protocols/common/time.js";
 import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
 import { removePeerGauges, setStateGauge } from "./metrics.js";
 import {
+  armDetect,
   countDrop,
   newShell,
   perform,
@@ -41,6 +42,8 @@ export type SessionMsg =
       readonly lost: number;
     }
   | TimerMsg
+  /** A due detect fire, re-queued behind the packets already in the mailbox (see `onTimer`). */
+  | { readonly t: "detect-due" }
   | { readonly t: "snapshot"; readonly replyTo: ActorRef<SessionSnapshot> }
   | { readonly t: "update"; readonly change: PeerUpdate; readonly replyTo: ActorRef<SessionSnapshot> }
   /** Deleting the peer: announce AdminDown (§6.8.16) so the peer does not see a failure, then go quiet. */
@@ -116,22 +119,39 @@ function applyUpdate(sh: Shell, deps: SessionDeps, seed: SessionSeed, change: Pe
 
 type Ctx = ActorContext<SessionMsg>;
 
-function onTimer(sh: Shell, deps: SessionDeps, m: TimerMsg, ctx: Ctx): void {
+const DETECT_DUE: SessionMsg = Object.freeze({ t: "detect-due" as const });
+
+/**
+ * Judge the detect deadline. `queued` is false for a fire straight from the timer: timer fires
+ * are handled before mailbox messages, so packets that arrived while the event loop was stalled
+ * may sit in the mailbox unseen, and §6.8.4 counts packets received, not packets handled. Such
+ * a fire is re-queued once at the mailbox's tail (`detect-due`) and judged after those packets.
+ * A full mailbox refuses it; then we judge at once (a flood is filling the mailbox and
+ * junk must not be able to postpone detection).
+ */
+function onDetect(sh: Shell, deps: SessionDeps, ctx: Ctx, queued: boolean): void {
   const now = ctx.clock.now();
-  let gen = m.gen;
+  const d = sh.detect;
+  if (d === null) return;
+  if (now < d.at) {
+    // Fired early (the deadline moved later since the OS timer was set): wait for the rest.
+    armDetect(sh, ctx.timers, now);
+    return;
+  }
+  if (!queued && ctx.self.tell(DETECT_DUE).delivered) return;
+  const r = step(sh.core, { kind: "timer", timer: "detect", gen: d.gen }, now);
+  sh.core = r.session;
+  perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
+}
+
+function onTimer(sh: Shell, deps: SessionDeps, m: TimerMsg, ctx: Ctx): void {
   if (m.timer === "detect") {
     sh.detectArmedAt = null;
-    const d = sh.detect;
-    if (d === null) return;
-    if (now < d.at) {
-      // Fired early (the deadline moved later since the OS timer was set): wait for the rest.
-      sh.detectArmedAt = d.at;
-      ctx.timers.arm("detect", d.at - now, { t: "timer", timer: "detect", gen: 0 });
-      return;
-    }
-    gen = d.gen;
+    onDetect(sh, deps, ctx, false);
+    return;
   }
-  const r = step(sh.core, { kind: "timer", timer: m.timer, gen }, now);
+  const now = ctx.clock.now();
+  const r = step(sh.core, { kind: "timer", timer: m.timer, gen: m.gen }, now);
   sh.core = r.session;
   perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
 }
@@ -170,6 +190,9 @@ export function sessionActor(seed: SessionSeed, deps: SessionDeps): ActorSpec<Se
         }
         case "timer":
           if (!sh.retired) onTimer(sh, deps, m, ctx);
+          return sh;
+        case "detect-due":
+          if (!sh.retired) onDetect(sh, deps, ctx, true);
           return sh;
         case "snapshot":
           m.replyTo.tell(snapshot(sh, ctx.clock.now()));

@@ -85,3 +85,12 @@ export function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 }
+
+/** Packets the kernel dropped because a CPU's input backlog was full (netdev_max_backlog), all CPUs. */
+export function backlogDrops(): number {
+  let n = 0;
+  for (const line of readFileSync("/proc/net/softnet_stat", "utf8").trim().split("\n")) {
+    n += Number.parseInt(line.split(" ")[1] ?? "0", 16);
+  }
+  return n;
+}

@@ -5,7 +5,7 @@
  * Besides the sessions' counters it reports the event loop's delay over the window, which tells
  * a stalled loop (a late timer) from lost packets when a session falsely goes Down.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { pino } from "pino";
 import { BfdService, parsePeerSpec, type PeerSpec } from "../../actors/bfd/index.js";
 import { createActorSystem } from "../../actors/runtime/system.js";
@@ -47,21 +47,54 @@ service.start(peers);
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+// Garbage-collection pauses over the window: a long one stalls every timer at once.
+const gc = { count: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+  }
+}).observe({ entryTypes: ["gc"] });
 let markCpu = process.cpuUsage();
 let markAt = performance.now();
 let markFlaps = 0;
 let markSent = 0;
 let markReceived = 0;
 
+/** "t s × count (reasons)" per whole second, the busiest first. */
+function clusters(xs: readonly { at: number; reason: string }[]): string[] {
+  const by = new Map<number, { n: number; reasons: Set<string> }>();
+  for (const x of xs) {
+    const k = Math.floor(x.at);
+    const c = by.get(k) ?? { n: 0, reasons: new Set<string>() };
+    c.n += 1;
+    c.reasons.add(x.reason);
+    by.set(k, c);
+  }
+  return [...by]
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, 8)
+    .map(([k, c]) => `${k}s×${c.n} (${[...c.reasons].join(",")})`);
+}
+
 async function summary() {
+  const t0 = performance.now();
   const all = await service.list();
+  const listMs = performance.now() - t0;
   const states: Record<string, number> = {};
   let flaps = 0;
   let sendFailures = 0;
   let sent = 0;
   let received = 0;
   const drops: Record<string, number> = {};
+  // When sessions left Up during the window (s since the mark) and why: clustered instants
+  // point at a stall of this process, spread ones at lost packets.
+  const leftUp: { at: number; reason: string }[] = [];
   for (const s of all) {
+    for (const h of s.history)
+      if (h.from === "Up" && h.atMono >= markAt)
+        leftUp.push({ at: (h.atMono - markAt) / 1000, reason: h.reason });
     states[s.state] = (states[s.state] ?? 0) + 1;
     flaps += s.counters.flaps;
     sendFailures += s.counters.sendFailures;
@@ -87,6 +120,9 @@ async function summary() {
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     loopDelayMaxMs: loopDelay.max / 1e6,
+    gc: { ...gc },
+    listMs,
+    leftUp: clusters(leftUp),
     wallMs,
   };
 }
@@ -105,6 +141,7 @@ process.on("message", (m: NodeReq) => {
         markCpu = process.cpuUsage();
         markAt = performance.now();
         loopDelay.reset();
+        Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0 });
         process.send?.({ t: "mark" });
         break;
       }

@@ -10,6 +10,7 @@
  *   node dist/bench/bfd/run.js --n 2000 --interval-ms 300 --seconds 120 --rounds 2 [--no-frr]
  *        [--prof DIR]   # write a --cpu-prof profile of node A to DIR
  *        [--frr-only]   # skip the magnetite↔magnetite phase
+ *        [--node-flag=--heapsnapshot-signal=SIGUSR2]   # more flags for node A (repeatable)
  *        [--nice=-10]   # run both nodes and FRR bfdd at this niceness (a loaded machine
  *                       # otherwise stalls an idle process's event loop for 100s of ms)
  *
@@ -18,7 +19,7 @@
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { FrrSide } from "./frr-side.js";
-import { BenchLab, cpuSeconds, load, machine, pct, rssMiB } from "./lab.js";
+import { BenchLab, backlogDrops, cpuSeconds, load, machine, pct, rssMiB } from "./lab.js";
 import { COMPILED, NodeProc, type Reply } from "./node-proc.js";
 
 const { values } = parseArgs({
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     "no-frr": { type: "boolean", default: false },
     "frr-only": { type: "boolean", default: false },
     prof: { type: "string" },
+    "node-flag": { type: "string", multiple: true, default: [] },
     nice: { type: "string", default: "0" },
   },
 });
@@ -78,9 +80,12 @@ function nodeLine(name: string, s: Reply, ns: string, udp0: { rcvbuf: number }):
   const udp = udpErrors(ns);
   return (
     `${name}: false Downs ${s["falseDowns"]}, not Up ${N - ((s["states"] as Record<string, number>)["Up"] ?? 0)}, ` +
-    `CPU ${f1(s["cpuPercent"])}% (user ${f1(s["userPercent"])}%), RSS ${Number(s["rssMiB"]).toFixed(0)} MiB, ` +
+    `CPU ${f1(s["cpuPercent"])}% (user ${f1(s["userPercent"])}%), RSS ${Number(s["rssMiB"]).toFixed(0)} MiB ` +
+    `(heap ${Number(s["heapMiB"]).toFixed(0)}), ` +
     `loop delay p99 ${f1(s["loopDelayP99Ms"])} ms max ${f1(s["loopDelayMaxMs"])} ms, ` +
-    `kernel rcvbuf drops ${udp.rcvbuf - udp0.rcvbuf}, drops ${JSON.stringify(s["drops"])}, send failures ${s["sendFailures"]}`
+    `kernel rcvbuf drops ${udp.rcvbuf - udp0.rcvbuf}, drops ${JSON.stringify(s["drops"])}, send failures ${s["sendFailures"]}` +
+    `\n    list ${f1(s["listMs"])} ms, GC ${JSON.stringify(s["gc"], (_k, v: unknown) => (typeof v === "number" ? Math.round(v) : v))}` +
+    `${(s["leftUp"] as string[]).length > 0 ? `; left Up at ${(s["leftUp"] as string[]).join(" ")}` : ""}`
   );
 }
 
@@ -98,11 +103,14 @@ async function ours(
     for (let r = 1; r <= ROUNDS; r++) {
       const loadBefore = load();
       const [ua, ub] = [udpErrors(lab.nsA), udpErrors(lab.nsB)];
+      const bd = backlogDrops();
       await a.ask({ t: "mark" });
       await b.ask({ t: "mark" });
       await sleep(SECONDS * 1000);
       const [sa, sb] = [await a.ask({ t: "status" }), await b.ask({ t: "status" })];
-      console.log(`round ${r}/${ROUNDS} ${SECONDS}s, load ${loadBefore} → ${load()}`);
+      console.log(
+        `round ${r}/${ROUNDS} ${SECONDS}s, load ${loadBefore} → ${load()}, kernel backlog drops ${backlogDrops() - bd}`,
+      );
       console.log(`  ${nodeLine("A", sa, lab.nsA, ua)}`);
       console.log(`  ${nodeLine("B", sb, lab.nsB, ub)}`);
       console.log(
@@ -145,6 +153,7 @@ async function versusFrr(lab: BenchLab, a: NodeProc): Promise<void> {
       const loadBefore = load();
       const ua = udpErrors(lab.nsA);
       const fb0 = udpErrors(lab.nsB);
+      const bd = backlogDrops();
       await a.ask({ t: "mark" });
       const c0 = frr.sessionDowns();
       const cpu0 = cpuSeconds(pid);
@@ -155,7 +164,9 @@ async function versusFrr(lab: BenchLab, a: NodeProc): Promise<void> {
       const c1 = frr.sessionDowns();
       const fst = frr.states();
       const fb = udpErrors(lab.nsB);
-      console.log(`round ${r}/${ROUNDS} vs FRR ${SECONDS}s, load ${loadBefore} → ${load()}`);
+      console.log(
+        `round ${r}/${ROUNDS} vs FRR ${SECONDS}s, load ${loadBefore} → ${load()}, kernel backlog drops ${backlogDrops() - bd}`,
+      );
       console.log(`  ${nodeLine("magnetite", sa, lab.nsA, ua)}`);
       console.log(
         `  FRR bfdd: false Downs ${c1.downs - c0.downs}, not Up ${N - (fst["up"] ?? 0)}, CPU ${f1(frrPct)}%, ` +
@@ -184,6 +195,7 @@ async function main(): Promise<void> {
     mult: MULT,
   });
   const prof = values.prof === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", values.prof];
+  prof.push(...values["node-flag"]);
   const a = new NodeProc(nodeArgs(0), prof, NICE);
   process.once("SIGINT", () => {
     lab.teardown();
