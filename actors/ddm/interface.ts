@@ -31,6 +31,7 @@ import {
   type PullResponse,
   replayJournal,
   type Update,
+  chunkUpdate,
   createMachine,
 } from "../../protocols/ddm/index.js";
 import type { DiscoveryTransport } from "../../dataplane/ddm/discovery-transport.js";
@@ -198,7 +199,9 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         return;
       }
       case "push":
-        sh.pushQueue.push(a);
+        // Large updates go as several bodies, in order (`chunkUpdate`); a failed
+        // chunk fails the push like a failed whole would.
+        for (const update of chunkUpdate(a.update)) sh.pushQueue.push({ ...a, update });
         pumpPushes(sh, ctx);
         return;
       case "expireRoutes":

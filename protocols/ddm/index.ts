@@ -35,6 +35,7 @@ export {
   serializeUpdate,
 } from "./exchange.js";
 export { createMachine, type DdmMachine } from "./fsm.js";
+export { chunkUpdate, PUSH_CHUNK } from "./fsm-updates.js";
 export { TRANSITIONS } from "./fsm-table.js";
 export {
   type DdmAction,
