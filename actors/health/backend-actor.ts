@@ -33,6 +33,7 @@ import type { Probe } from "../../dataplane/probes/index.js";
 import type { Result } from "../../protocols/common/result.js";
 import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
 import type { AdminRecord, AdminStore } from "./admin-store.js";
+import type { BoundCounter } from "./fast-counter.js";
 import type { HealthMetrics } from "./metrics.js";
 import { type CheckError, healthConfigOf } from "./probe-factory.js";
 import { snapshotOf } from "./snapshot.js";
@@ -75,8 +76,6 @@ export interface BackendState {
   readonly health: BackendHealth;
 }
 
-type InFlight = { readonly token: number; readonly controller: AbortController; readonly startedAt: Millis };
-
 /** The admin record that reproduces `health` on top of the config's `enabled` (see admin-store.ts). */
 export function desiredRecord(spec: BackendSpec, health: BackendHealth): AdminRecord | undefined {
   switch (health.status) {
@@ -108,24 +107,58 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
   }
   const type = initial.check?.type;
   const counterGauge = { backend: name };
-  let inflight: InFlight | undefined;
+  // Metric handles resolved once per actor, not per probe (metrics.ts, "Hot path").
+  const latenessObserver = deps.metrics.lateness.bind({});
+  const durationObservers =
+    type === undefined
+      ? undefined
+      : {
+          pass: deps.metrics.probeDuration.bind({ type, result: "pass" }),
+          fail: deps.metrics.probeDuration.bind({ type, result: "fail" }),
+        };
+  let probeTally: { code: string; counter: BoundCounter } | undefined;
+  let lastCounter: number | undefined;
+  // One controller serves every probe until one is cancelled (pause, disable,
+  // stop); only then is it replaced. A probe per second per backend would
+  // otherwise allocate a controller and its signal every time.
+  let controller = new AbortController();
+  let inflightToken: number | undefined;
 
   function abortInFlight(): void {
-    inflight?.controller.abort();
-    inflight = undefined;
+    if (inflightToken === undefined) return;
+    inflightToken = undefined;
+    controller.abort();
+    controller = new AbortController();
+  }
+
+  function setCounterGauge(value: number): void {
+    if (value === lastCounter) return;
+    lastCounter = value;
+    deps.metrics.counter.set(counterGauge, value);
+  }
+
+  function countProbe(result: ProbeResult): void {
+    if (type === undefined || durationObservers === undefined) return;
+    const r = result.ok ? "pass" : "fail";
+    if (probeTally?.code !== result.code) {
+      const labels = { backend: name, type, result: r, code: result.code } as const;
+      probeTally = { code: result.code, counter: deps.metrics.probes.bind(labels) };
+    }
+    probeTally.counter.inc();
+    durationObservers[r].observe(result.latencyMs / 1000);
   }
 
   function startProbe(token: number, timeout: Millis, s: BackendState, ctx: ActorContext<BackendMsg>): void {
     if (probe === undefined || type === undefined) return;
     const now = ctx.clock.now();
-    const controller = new AbortController();
-    inflight = { token, controller, startedAt: now };
+    inflightToken = token;
     deps.watch.expect(name, (now + timeout) as Millis);
     const self = ctx.self;
+    const signal = controller.signal;
     const deliver = (result: ProbeResult): void => {
-      if (!controller.signal.aborted) self.tell({ t: "result", token, result });
+      if (!signal.aborted) self.tell({ t: "result", token, result });
     };
-    probe.run({ address: s.spec.address }, controller.signal).then(deliver, (e: unknown) =>
+    probe.run({ address: s.spec.address }, signal).then(deliver, (e: unknown) =>
       // Probes resolve by contract; a rejection is a probe bug, still reported as a failed probe.
       deliver(probeFailure("error", e instanceof Error ? e.message : String(e), 0 as Millis)),
     );
@@ -149,7 +182,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
           break;
         case "cancel-probe":
           ctx.timers.cancel("probe");
-          if (inflight?.token === a.token) abortInFlight();
+          if (inflightToken === a.token) abortInFlight();
           deps.watch.clear(name);
           break;
         case "transition": {
@@ -224,7 +257,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     if (out.state === s.health) return s; // stale fire
     if (slot.kind === "armed") {
       const late = Math.max(0, now - slot.dueAt);
-      deps.metrics.lateness.observe({}, late / 1000);
+      latenessObserver.observe(late / 1000);
       deps.onProbeStart?.(late);
     }
     const next = { spec: s.spec, health: out.state };
@@ -240,13 +273,9 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
   ): BackendState {
     const out = core.step(s.health, { kind: "probe-result", token, result }, ctx.clock.now());
     if (out.state === s.health) return s; // stale token: a cancelled probe's late answer
-    if (inflight?.token === token) inflight = undefined;
-    if (type !== undefined) {
-      const r = result.ok ? "pass" : "fail";
-      deps.metrics.probes.inc({ backend: name, type, result: r, code: result.code });
-      deps.metrics.probeDuration.observe({ type, result: r }, result.latencyMs / 1000);
-    }
-    deps.metrics.counter.set(counterGauge, out.state.counter);
+    if (inflightToken === token) inflightToken = undefined;
+    countProbe(result);
+    setCounterGauge(out.state.counter);
     const next = { spec: s.spec, health: out.state };
     perform(out.actions, next, ctx);
     return next;
@@ -298,7 +327,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
           transition: undefined,
         });
       }
-      deps.metrics.counter.set(counterGauge, state.health.counter);
+      setCounterGauge(state.health.counter);
       return state;
     },
     receive(s, msg, ctx) {
