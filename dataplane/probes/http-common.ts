@@ -1,26 +1,26 @@
 /**
- * The request/response logic shared by the HTTP and HTTPS probes. One
- * request per probe on a fresh connection (`agent: false`,
- * `Connection: close`): a health check must see what a new client would,
- * and no pooled socket may outlive the probe.
+ * The request/response logic shared by the HTTP and HTTPS probes: one
+ * request per probe on a fresh connection with `Connection: close` (a health
+ * check must see what a new client would; nothing outlives the probe).
+ *
+ * This is a minimal HTTP/1.1 client on `net.connect`/`tls.connect` rather
+ * than `http.request`: the request is one write of a prebuilt text, and the
+ * answer is judged from the status line and head (`http-response.ts`), the
+ * body being read only when a regex needs it. Measured in `bench/health`,
+ * `http.request` (agent, ClientRequest, IncomingMessage, parser, streams)
+ * was the largest single cost of an HTTP probe.
  *
  * Pass: status in the expected set and, when a body regex is configured, a
  * match within the first `bodyLimit` bytes (keepalived's `regex`, Envoy's
- * `response_buffer_size`, anchors.md §4.1/§4.3). The body is not read at
- * all without a regex.
+ * `response_buffer_size`, anchors.md §4.1/§4.3).
  */
-import type { ClientRequest, IncomingMessage } from "node:http";
-import type { RequestOptions } from "node:https";
-import { isIP } from "node:net";
-import { performance } from "node:perf_hooks";
+import { isIP, type Socket } from "node:net";
 import { DomainError } from "../../protocols/common/domain-error.js";
-import { millis } from "../../protocols/common/time.js";
-import type { ProbeFailureCode, ProbeResult } from "../../protocols/health/probe-result.js";
-import { probeFailure, probePass } from "../../protocols/health/probe-result.js";
+import type { ProbeResult } from "../../protocols/health/probe-result.js";
 import type { StatusSet } from "../../protocols/health/status-set.js";
 import { formatStatusSet, statusMatches } from "../../protocols/health/status-set.js";
-import { classifyError } from "./classify.js";
-import { startDeadline } from "./deadline.js";
+import { Attempt } from "./attempt.js";
+import { BodyReader, parseHead } from "./http-response.js";
 import type { CommonProbeOptions, ProbeTarget } from "./probe.js";
 import { DEFAULT_USER_AGENT, sourceFor } from "./probe.js";
 
@@ -32,7 +32,7 @@ export interface HttpProbeOptions extends CommonProbeOptions {
   readonly method?: string;
   /** Request path with optional query; default `/`. */
   readonly path?: string;
-  /** `Host` header; default the target address and port. */
+  /** `Host` header; default the target address, and the port when it is not the scheme's default. */
   readonly host?: string;
   /** Statuses that pass (parse with `parseStatusSet`); default 200-299 is applied by the config layer. */
   readonly expect: StatusSet;
@@ -47,8 +47,17 @@ export interface HttpProbeOptions extends CommonProbeOptions {
 /** Default number of body bytes read for the regex check. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-/** Issues one request: `http.request`, or `https.request` with TLS options merged in (a superset of HTTP's). */
-export type RequestFn = (options: RequestOptions) => ClientRequest;
+/**
+ * Opens the probe's connection: `net.connect` for HTTP, `tls.connect` (one TLS
+ * layer, bug 19 in §10) for HTTPS. `ready` is the event after which the
+ * request may be written; `plain` says a reset close is possible.
+ */
+export interface Connector {
+  readonly ready: "connect" | "secureConnect";
+  readonly plain: boolean;
+  readonly defaultPort: number;
+  connect(address: string, port: number, localAddress: string | undefined): Socket;
+}
 
 /** Validated, defaulted HTTP options. */
 export interface ResolvedHttp {
@@ -57,6 +66,24 @@ export interface ResolvedHttp {
   readonly path: string;
   readonly bodyRegex: RegExp | undefined;
   readonly bodyLimit: number;
+  readonly userAgent: string;
+}
+
+/** An HTTP token (RFC 9110 §5.6.2), for the method. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A request-target we send as is: visible ASCII, no spaces (RFC 9112 §3.2). */
+const TARGET = /^\/[\x21-\x7e]*$/;
+/** Header values may not carry control characters other than HTAB (no CR/LF injection, RFC 9110 §5.5). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+function invalid(field: string, message: string): DomainError {
+  return new DomainError("HC_E_INVALID_CONFIG", message, { field });
 }
 
 /** Validate options at construction; a bad value is a config bug, so it throws (boundary rule). */
@@ -75,12 +102,32 @@ export function resolveHttpOptions(o: HttpProbeOptions, defaultPort: number): Re
     });
   }
   const path = o.path ?? "/";
-  if (!path.startsWith("/")) {
-    throw new DomainError("HC_E_INVALID_CONFIG", `path must start with "/", got ${path}`, { field: "path" });
-  }
+  if (!path.startsWith("/")) throw invalid("path", `path must start with "/", got ${path}`);
+  if (!TARGET.test(path))
+    throw invalid("path", "path must be visible ASCII without spaces (percent-encode the rest)");
+  const method = (o.method ?? "GET").toUpperCase();
+  if (!TOKEN.test(method)) throw invalid("method", `method is not an HTTP token: ${JSON.stringify(method)}`);
+  if (o.host !== undefined && (o.host === "" || hasControl(o.host)))
+    throw invalid("host", "host must be non-empty without control characters");
+  const userAgent = o.userAgent ?? DEFAULT_USER_AGENT;
+  if (hasControl(userAgent)) throw invalid("user-agent", "user agent may not contain control characters");
   const re = o.bodyRegex;
   const bodyRegex = re === undefined ? undefined : new RegExp(re.source, re.flags.replace(/[gy]/g, ""));
-  return { port, method: (o.method ?? "GET").toUpperCase(), path, bodyRegex, bodyLimit };
+  return { port, method, path, bodyRegex, bodyLimit, userAgent };
+}
+
+/** The Host header for a target without a configured `host`: the address, bracketed if IPv6, with a non-default port. */
+export function defaultHost(address: string, port: number, defaultPort: number): string {
+  const name = isIP(address) === 6 ? `[${address}]` : address;
+  return port === defaultPort ? name : `${name}:${port}`;
+}
+
+/** The request bytes (latin1; every part was validated as ASCII or is an address). */
+export function requestHead(r: ResolvedHttp, host: string): string {
+  return (
+    `${r.method} ${r.path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${r.userAgent}\r\n` +
+    "Accept: */*\r\nConnection: close\r\n\r\n"
+  );
 }
 
 /** The host name to send as TLS SNI: explicit, else the Host header's name, else none for IP literals. */
@@ -91,93 +138,93 @@ export function serverName(sni: string | undefined, host: string | undefined, ad
   return isIP(name) === 0 ? name : "";
 }
 
-/** Run one request and judge the response. Resolves once the socket is destroyed. */
-export function runHttp(
-  request: RequestFn,
+/**
+ * A probe's request function: one connection, one request, the answer judged
+ * as soon as it can be (status line and head; the body only for a regex).
+ * The request text is cached for the last target address.
+ */
+export function httpRunner(
+  connector: Connector,
+  o: HttpProbeOptions,
+  r: ResolvedHttp,
+): (target: ProbeTarget, signal: AbortSignal | undefined) => Promise<ProbeResult> {
+  let lastAddress: string | undefined;
+  let lastRequest = "";
+  return (target, signal) => {
+    if (target.address !== lastAddress) {
+      lastAddress = target.address;
+      lastRequest = requestHead(r, o.host ?? defaultHost(target.address, r.port, connector.defaultPort));
+    }
+    return runHttp(connector, o, r, target, signal, lastRequest);
+  };
+}
+
+/** Run one request and judge the response. Resolves once the socket is closed. */
+function runHttp(
+  connector: Connector,
   o: HttpProbeOptions,
   r: ResolvedHttp,
   target: ProbeTarget,
-  signal: AbortSignal,
-  extra: RequestOptions = {},
+  signal: AbortSignal | undefined,
+  request: string,
 ): Promise<ProbeResult> {
-  const started = performance.now();
-  const elapsed = () => millis(Math.round((performance.now() - started) * 1000) / 1000);
-  const deadline = startDeadline(signal, o.timeoutMs);
-  return new Promise<ProbeResult>((resolve) => {
-    let req: ClientRequest | undefined;
-    let settled = false;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      deadline.dispose();
-      req?.destroy();
-      resolve(result);
-    };
-    const failWith = (code: ProbeFailureCode, detail: string) =>
-      finish(probeFailure(code, detail, elapsed()));
-    const onDeadline = () =>
-      deadline.cause() === "timeout"
-        ? failWith("timeout", `no complete answer within ${o.timeoutMs} ms`)
-        : failWith("aborted", "probe cancelled by its owner");
-    if (deadline.signal.aborted) return onDeadline();
-    deadline.signal.addEventListener("abort", onDeadline, { once: true });
+  const a = new Attempt(o.timeoutMs, signal, `no complete answer within ${o.timeoutMs} ms`);
+  if (a.done) return a.promise;
+  let s: Socket;
+  try {
+    s = connector.connect(target.address, r.port, sourceFor(target.address, o));
+  } catch (e: unknown) {
+    // Invalid options that only the socket layer checks; report, never throw.
+    a.error(e);
+    return a.promise;
+  }
+  a.attach(s, connector.plain);
+  s.once(connector.ready, () => s.write(request, "latin1"));
+  const headRequest = r.method === "HEAD";
+  let pending: Buffer | undefined;
+  let status = 0;
+  let body: BodyReader | undefined;
 
-    const headers: Record<string, string> = {
-      "user-agent": o.userAgent ?? DEFAULT_USER_AGENT,
-      accept: "*/*",
-      connection: "close",
-    };
-    if (o.host !== undefined) headers["host"] = o.host;
-    const localAddress = sourceFor(target.address, o);
-    try {
-      req = request({
-        ...extra,
-        host: target.address,
-        port: r.port,
-        method: r.method,
-        path: r.path,
-        headers,
-        agent: false,
-        ...(localAddress === undefined ? {} : { localAddress }),
-      });
-    } catch (e: unknown) {
-      // Invalid header characters or similar; report, never throw.
-      const c = classifyError(e);
-      return failWith(c.code, c.detail);
+  const judge = (reader: BodyReader, re: RegExp) => {
+    const text = reader.body().toString("utf8");
+    if (re.test(text)) a.pass(`HTTP ${status}, body matches ${re}`);
+    else
+      a.fail("body-mismatch", `HTTP ${status}, first ${reader.size} body bytes do not match ${re}`, "reset");
+  };
+  const feed = (reader: BodyReader, re: RegExp, data: Buffer) => {
+    const state = reader.push(data);
+    if (state === "complete") judge(reader, re);
+    else if (state !== "more") a.fail("protocol-error", state.error);
+  };
+
+  s.on("data", (chunk: Buffer) => {
+    if (a.done) return;
+    const re = r.bodyRegex;
+    if (body !== undefined && re !== undefined) return feed(body, re, chunk);
+    pending = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+    const p = parseHead(pending, headRequest);
+    if (p.kind === "more") return;
+    if (p.kind === "error") return a.fail("protocol-error", p.detail);
+    status = p.head.status;
+    if (!statusMatches(o.expect, status)) {
+      return a.fail("bad-status", `HTTP ${status}, expected ${formatStatusSet(o.expect)}`, "reset");
     }
-    req.on("error", (e: unknown) => {
-      const c = classifyError(e);
-      failWith(c.code, c.detail);
-    });
-    req.on("response", (res: IncomingMessage) => {
-      res.on("error", (e: unknown) => {
-        const c = classifyError(e);
-        failWith(c.code, c.detail);
-      });
-      const status = res.statusCode ?? 0;
-      if (!statusMatches(o.expect, status)) {
-        return failWith("bad-status", `HTTP ${status}, expected ${formatStatusSet(o.expect)}`);
-      }
-      const re = r.bodyRegex;
-      if (re === undefined) return finish(probePass(`HTTP ${status}`, elapsed()));
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const judge = () => {
-        const body = Buffer.concat(chunks).subarray(0, r.bodyLimit).toString("utf8");
-        if (re.test(body)) finish(probePass(`HTTP ${status}, body matches ${re}`, elapsed()));
-        else
-          failWith(
-            "body-mismatch",
-            `HTTP ${status}, first ${Math.min(size, r.bodyLimit)} body bytes do not match ${re}`,
-          );
-      };
-      res.on("data", (chunk: Buffer) => {
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= r.bodyLimit) judge();
-      });
-      res.on("end", judge);
-    });
-    req.end();
+    if (re === undefined) return a.pass(`HTTP ${status}`);
+    body = new BodyReader(p.head.framing, r.bodyLimit);
+    const rest = pending.subarray(p.head.bodyStart);
+    pending = undefined;
+    feed(body, re, rest);
   });
+  s.on("end", () => {
+    if (a.done) return;
+    const re = r.bodyRegex;
+    if (body !== undefined && re !== undefined) {
+      // Read-until-close framing ends here; a declared length or chunking cut short does not.
+      if (body.endsAtClose) return judge(body, re);
+      return a.fail("closed", `peer closed after ${body.size} body bytes, before the end of the body`);
+    }
+    if (pending === undefined) return a.fail("closed", "peer closed without answering");
+    a.fail("protocol-error", `peer closed inside the response head (${pending.length} bytes)`);
+  });
+  return a.promise;
 }

@@ -8,15 +8,15 @@
  * Note that a connect-only probe passes even when the server resets the
  * connection right after accepting it: the kernel completes the handshake
  * before the application sees it. Use `send`/`expect` to test the service.
+ *
+ * A connect-only probe closes with a reset right after the handshake, like
+ * HAProxy's layer-4 check (attempt.ts explains why); the server may log a
+ * reset connection.
  */
 import { connect, type Socket } from "node:net";
-import { performance } from "node:perf_hooks";
 import { DomainError } from "../../protocols/common/domain-error.js";
-import { millis } from "../../protocols/common/time.js";
-import type { ProbeFailureCode, ProbeResult } from "../../protocols/health/probe-result.js";
-import { probeFailure, probePass } from "../../protocols/health/probe-result.js";
-import { classifyError } from "./classify.js";
-import { startDeadline } from "./deadline.js";
+import type { ProbeResult } from "../../protocols/health/probe-result.js";
+import { Attempt } from "./attempt.js";
 import type { CommonProbeOptions, Probe, ProbeTarget } from "./probe.js";
 import { sourceFor } from "./probe.js";
 
@@ -68,66 +68,52 @@ function runTcp(
   expect: Buffer | undefined,
   readLimit: number,
   target: ProbeTarget,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<ProbeResult> {
-  const started = performance.now();
-  const elapsed = () => millis(Math.round((performance.now() - started) * 1000) / 1000);
-  const deadline = startDeadline(signal, o.timeoutMs);
-  return new Promise<ProbeResult>((resolve) => {
-    let socket: Socket | undefined;
-    let settled = false;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      deadline.dispose();
-      socket?.destroy();
-      resolve(result);
-    };
-    const failWith = (code: ProbeFailureCode, detail: string) =>
-      finish(probeFailure(code, detail, elapsed()));
-    const onDeadline = () =>
-      deadline.cause() === "timeout"
-        ? failWith("timeout", `not done within ${o.timeoutMs} ms`)
-        : failWith("aborted", "probe cancelled by its owner");
-    if (deadline.signal.aborted) return onDeadline();
-    deadline.signal.addEventListener("abort", onDeadline, { once: true });
-
-    const localAddress = sourceFor(target.address, o);
-    const received: Buffer[] = [];
-    let size = 0;
-    const s = connect({
+  const a = new Attempt(o.timeoutMs, signal, `not done within ${o.timeoutMs} ms`);
+  if (a.done) return a.promise;
+  const localAddress = sourceFor(target.address, o);
+  let s: Socket;
+  try {
+    // An IP literal is connected to directly; net only resolves host names. No
+    // TCP_NODELAY: we write at most once, and Nagle never holds a first segment.
+    s = connect({
       host: target.address,
       port: o.port,
-      noDelay: true,
       ...(localAddress === undefined ? {} : { localAddress }),
     });
-    socket = s;
-    s.on("error", (e: unknown) => {
-      const c = classifyError(e);
-      failWith(c.code, c.detail);
-    });
-    s.on("connect", () => {
-      if (send !== undefined) {
-        s.write(send, (e?: Error | null) => {
-          if (e !== undefined && e !== null) return;
-          if (expect === undefined) finish(probePass(`connected, sent ${send.length} bytes`, elapsed()));
-        });
-      } else if (expect === undefined) {
-        finish(probePass("connected", elapsed()));
-      }
-    });
-    if (expect === undefined) return;
-    s.on("data", (chunk: Buffer) => {
-      received.push(chunk);
-      size += chunk.length;
-      const seen = Buffer.concat(received).subarray(0, readLimit);
-      if (seen.includes(expect)) finish(probePass(`expected ${expect.length} bytes seen`, elapsed()));
-      else if (size >= readLimit)
-        failWith("expect-mismatch", `expected bytes not in the first ${readLimit} bytes`);
-    });
-    s.on("end", () => {
-      if (size === 0) failWith("closed", "peer closed without answering");
-      else failWith("expect-mismatch", `peer closed after ${size} bytes without the expected ones`);
-    });
+  } catch (e: unknown) {
+    a.error(e);
+    return a.promise;
+  }
+  a.attach(s, true);
+  // Without `expect` nothing is read: a paused socket is not registered for reading on connect.
+  if (expect === undefined) s.pause();
+  s.once("connect", () => {
+    if (send !== undefined) {
+      s.write(send, (e?: Error | null) => {
+        if (e !== undefined && e !== null) return; // reported by the "error" event
+        // Our bytes may still be in flight: close gracefully so they are delivered.
+        if (expect === undefined) a.pass(`connected, sent ${send.length} bytes`, "graceful");
+      });
+    } else if (expect === undefined) {
+      a.pass("connected");
+    }
   });
+  if (expect === undefined) return a.promise;
+  const received: Buffer[] = [];
+  let size = 0;
+  s.on("data", (chunk: Buffer) => {
+    received.push(chunk);
+    size += chunk.length;
+    const seen = received.length === 1 ? chunk : Buffer.concat(received, size);
+    if (seen.subarray(0, readLimit).includes(expect)) a.pass(`expected ${expect.length} bytes seen`);
+    else if (size >= readLimit)
+      a.fail("expect-mismatch", `expected bytes not in the first ${readLimit} bytes`);
+  });
+  s.on("end", () => {
+    if (size === 0) a.fail("closed", "peer closed without answering");
+    else a.fail("expect-mismatch", `peer closed after ${size} bytes without the expected ones`);
+  });
+  return a.promise;
 }

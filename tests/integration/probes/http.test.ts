@@ -188,5 +188,65 @@ describe("HTTP probe against loopback servers", () => {
     assert.throws(() => probe(80, { path: "healthz" }), /path must start/);
     assert.throws(() => probe(80, { timeoutMs: 0 }), /timeout/);
     assert.throws(() => probe(80, { bodyLimit: 0 }), /body limit/);
+    // No request smuggling through the config: CR/LF and spaces are refused, not sent.
+    assert.throws(() => probe(80, { path: "/a b" }), /visible ASCII/);
+    assert.throws(() => probe(80, { host: "a\r\nX-Evil: 1" }), /control characters/);
+    assert.throws(() => probe(80, { userAgent: "ua\n" }), /control characters/);
+    assert.throws(() => probe(80, { method: "GE T" }), /token/);
+  });
+
+  it("without a configured host, Host is the address and the port (RFC 9110 §7.2)", async () => {
+    const seen: Seen = {};
+    const s = await keep(httpServer(200, "ok", seen));
+    const r = await probe(s.port).run(target, never);
+    assert.equal(r.ok, true, r.detail);
+    assert.equal(seen.headers?.host, `127.0.0.1:${s.port}`);
+    assert.equal(seen.headers?.connection, "close");
+  });
+
+  it("a chunked body is decoded for the regex; interim 1xx answers are skipped", async () => {
+    const s = await keep(
+      start(
+        createServer((c) =>
+          c.once("data", () =>
+            c.end(
+              "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                "7\r\nstatus:\r\n8\r\n healthy\r\n0\r\n\r\n",
+            ),
+          ),
+        ),
+      ),
+    );
+    const r = await probe(s.port, { bodyRegex: /status: healthy/ }).run(target, never);
+    assert.equal(r.ok, true, r.detail);
+    assert.equal(r.detail, "HTTP 200, body matches /status: healthy/");
+  });
+
+  it("a body cut short of its Content-Length fails with closed; a header-less close body is judged at EOF", async () => {
+    const short = await keep(
+      start(
+        createServer((c) => c.once("data", () => c.end("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nok"))),
+      ),
+    );
+    const cut = await probe(short.port, { bodyRegex: /ok/ }).run(target, never);
+    assert.equal(cut.code, "closed", cut.detail);
+    const eof = await keep(
+      start(createServer((c) => c.once("data", () => c.end("HTTP/1.0 200 OK\r\n\r\nall ok")))),
+    );
+    const judged = await probe(eof.port, { bodyRegex: /all ok$/ }).run(target, never);
+    assert.equal(judged.ok, true, judged.detail);
+  });
+
+  it("a close inside the response head and a malformed header fail with protocol-error", async () => {
+    const half = await keep(
+      start(createServer((c) => c.once("data", () => c.end("HTTP/1.1 200 OK\r\nServ")))),
+    );
+    assert.equal((await probe(half.port).run(target, never)).code, "protocol-error");
+    const bad = await keep(
+      start(createServer((c) => c.once("data", () => c.end("HTTP/1.1 200 OK\r\nno colon\r\n\r\n")))),
+    );
+    const r = await probe(bad.port).run(target, never);
+    assert.equal(r.code, "protocol-error");
+    assert.match(r.detail, /bad header line/);
   });
 });

@@ -33,6 +33,23 @@ describe("TCP probe against loopback servers", () => {
     await s.allClosed();
   });
 
+  it("connect-only closes with a reset (no TIME_WAIT on the checker, like HAProxy); send-only closes gracefully", async () => {
+    const ends: string[] = [];
+    const s = await serve((c) => {
+      c.on("error", (e: NodeJS.ErrnoException) => ends.push(e.code ?? "error"));
+      c.on("end", () => ends.push("fin"));
+      c.resume();
+    });
+    assert.equal((await probe(s.port).run(target, never)).ok, true);
+    await s.allClosed();
+    assert.deepEqual(ends, ["ECONNRESET"]);
+    ends.length = 0;
+    const sent = await probe(s.port, { send: "hello" }).run(target, never);
+    assert.equal(sent.ok, true, sent.detail);
+    await s.allClosed();
+    assert.deepEqual(ends, ["fin"]);
+  });
+
   it("a stopped server fails with refused", async () => {
     const r = await probe(await closedPort(createServer())).run(target, never);
     assert.equal(r.code, "refused");

@@ -1,0 +1,107 @@
+/**
+ * One probe attempt on one socket: settles exactly once, with one timer for
+ * the deadline and at most one listener on the owner's signal, and closes
+ * its socket before the result is delivered (probe.ts contract).
+ *
+ * This replaces, on the TCP/HTTP path, the combined signal of `deadline.ts`
+ * (a fresh AbortController per probe plus two listeners): at thousands of
+ * probes per second those allocations and EventTarget operations were a
+ * measurable part of a probe (bench/health). ICMP still uses `deadline.ts`.
+ *
+ * Closing: once a plain TCP connection has done its job — the handshake for
+ * a connect-only check, or an answer received — it is closed with a reset
+ * (SO_LINGER 0), as HAProxy's checks do. A FIN close would leave the checker
+ * with a TIME_WAIT socket per probe for 60 s: 300,000 of them at 5,000
+ * probes/s, more than `tcp_max_tw_buckets`, and each costs the kernel port
+ * search on the next connect. When our own bytes may still be unacknowledged
+ * (`send` without `expect`), the close stays graceful so they are delivered.
+ */
+import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { type Millis, millis } from "../../protocols/common/time.js";
+import type { ProbeFailureCode, ProbeResult } from "../../protocols/health/probe-result.js";
+import { probeFailure, probePass } from "../../protocols/health/probe-result.js";
+import { classifyError } from "./classify.js";
+
+/** Largest delay `setTimeout` honours (2^31 − 1 ms); larger values fire at once. */
+const MAX_TIMEOUT_MS = 0x7fff_ffff;
+
+/** How to close the socket when settling. */
+export type CloseMode = "reset" | "graceful";
+
+/** A probe in progress; `promise` resolves with its result, never rejects. */
+export class Attempt {
+  readonly promise: Promise<ProbeResult>;
+  private resolve!: (r: ProbeResult) => void;
+  private readonly started = performance.now();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private socket: Socket | undefined;
+  /** Plain TCP (a reset is possible) rather than TLS over TCP. */
+  private plain = false;
+  private settled = false;
+  private readonly onAbort = () => this.fail("aborted", "probe cancelled by its owner");
+
+  constructor(
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+    timeoutDetail: string,
+  ) {
+    this.promise = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    if (signal?.aborted === true) {
+      this.onAbort();
+      return;
+    }
+    signal?.addEventListener("abort", this.onAbort, { once: true });
+    // Round up so a fractional timeout never cuts a probe short.
+    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
+    this.timer = setTimeout(() => this.fail("timeout", timeoutDetail), delay);
+  }
+
+  /** True once a result is decided. */
+  get done(): boolean {
+    return this.settled;
+  }
+
+  /** Milliseconds since the attempt began, to the microsecond. */
+  elapsed(): Millis {
+    return millis(Math.round((performance.now() - this.started) * 1000) / 1000);
+  }
+
+  /** The socket to close on settling; `plain` when it is a TCP socket (not TLS). */
+  attach(socket: Socket, plain: boolean): void {
+    this.socket = socket;
+    this.plain = plain;
+    socket.on("error", (e: unknown) => this.error(e));
+    if (this.settled) socket.destroy();
+  }
+
+  pass(detail: string, close: CloseMode = "reset"): void {
+    this.finish(probePass(detail, this.elapsed()), close);
+  }
+
+  fail(code: ProbeFailureCode, detail: string, close: CloseMode = "graceful"): void {
+    this.finish(probeFailure(code, detail, this.elapsed()), close);
+  }
+
+  /** A socket, TLS or parser error, classified (classify.ts). */
+  error(e: unknown): void {
+    const c = classifyError(e);
+    this.fail(c.code, c.detail);
+  }
+
+  private finish(result: ProbeResult, close: CloseMode): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this.onAbort);
+    const s = this.socket;
+    if (s !== undefined && !s.destroyed) {
+      // resetAndDestroy needs an established plain TCP handle; anything else is destroyed.
+      if (close === "reset" && this.plain && !s.connecting) s.resetAndDestroy();
+      else s.destroy();
+    }
+    this.resolve(result);
+  }
+}
