@@ -5,9 +5,9 @@
  * session-independent checks (RFC 5880 §6.8.6 steps 1–6, 8) and the demultiplexing (steps 7, 9:
  * by Your Discriminator, or by source address — which carries the arrival interface for
  * link-local IPv6 — when it is zero) cost a few microseconds, and junk dies here, counted,
- * before it can occupy any queue. A packet for a session is offered to that session's bounded
- * mailbox; when it is full the packet is dropped and the loss is reported to the session with
- * its next delivered packet, so the session counts it (`queue-full`) without shared state.
+ * before it can occupy any queue. A packet for a session goes into that session's bounded inbox
+ * (`rx-inbox.ts`), which wakes the session with one message however many packets wait; a full
+ * inbox refuses the packet and the session counts it (`queue-full`) at its next drain.
  * The table itself changes only through this actor's messages.
  */
 import { parseReceived, selectSession } from "../../protocols/bfd/index.js";
@@ -15,7 +15,8 @@ import { assertNever } from "../../protocols/common/assert-never.js";
 import type { BfdTransport, ListenerSocket, ListenOptions } from "../../dataplane/bfd/index.js";
 import type { ActorRef, ActorSpec } from "../runtime/index.js";
 import type { BfdMetrics } from "./metrics.js";
-import type { SessionMsg } from "./session-actor.js";
+import type { RxInbox } from "./rx-inbox.js";
+import { RX_READY, type SessionMsg } from "./session-actor.js";
 
 /** Messages a listener handles. */
 export type ListenerMsg =
@@ -24,6 +25,7 @@ export type ListenerMsg =
       readonly discr: number;
       readonly peer: string;
       readonly session: ActorRef<SessionMsg>;
+      readonly inbox: RxInbox;
     }
   | { readonly t: "unregister"; readonly discr: number; readonly peer: string }
   | { readonly t: "stats"; readonly replyTo: ActorRef<ListenerStats> };
@@ -38,7 +40,7 @@ export interface ListenerStats {
 
 interface Route {
   readonly session: ActorRef<SessionMsg>;
-  lost: number;
+  readonly inbox: RxInbox;
 }
 
 interface ListenerState {
@@ -78,9 +80,11 @@ function install(st: ListenerState, key: string, metrics: BfdMetrics): void {
     );
     if (!s.ok) return drop(s.error.code);
     const route = s.value;
-    const r = route.session.tell({ t: "rx", packet: p.value, ttl: d.ttl, lost: route.lost });
-    if (r.delivered) route.lost = 0;
-    else route.lost += 1;
+    if (route.inbox.offer(p.value, d.ttl) === "wake" && !route.session.tell(RX_READY).delivered) {
+      // The session's mailbox is full or it is restarting: the packets wait for its next drain
+      // (every timer fire drains too), and the next packet asks again.
+      route.inbox.wakeFailed();
+    }
   };
 }
 
@@ -108,7 +112,7 @@ export function listenerActor(seed: ListenerSeed, deps: ListenerDeps): ActorSpec
     receive(st, m) {
       switch (m.t) {
         case "register": {
-          const route: Route = { session: m.session, lost: 0 };
+          const route: Route = { session: m.session, inbox: m.inbox };
           st.byDiscr.set(m.discr, route);
           st.byPeer.set(m.peer, route);
           return st;

@@ -2,16 +2,17 @@
  * One actor per BFD session (DESIGN.md, Actors). It owns the core session, its sending socket,
  * counters and transition history; nothing else holds any of it, so list queries fan out to the
  * sessions (the lesson of maghemite PR #689). Packets arrive from the session's listener through
- * this actor's bounded mailbox (drop-newest: a flood cannot grow memory, and the listener counts
- * what it could not deliver); timer fires are system envelopes that the runtime handles before
- * mailbox messages, so a packet flood aimed at this session cannot delay its own timers.
+ * its bounded inbox (`rx-inbox.ts`; a flood cannot grow memory, and what did not fit is counted
+ * as `queue-full`), announced by one `rx-ready` message however many wait. Timer fires are
+ * system envelopes that the runtime handles before mailbox messages, so a flood aimed at this
+ * session cannot delay its own timers; each fire drains the inbox first, so a packet that reached
+ * the session before a fire is never judged after it.
  */
 import {
   type BfdAction,
   createSession,
   type Discriminator,
   type ParamChange,
-  type ReceivedPacket,
   sessionConfig,
   step,
 } from "../../protocols/bfd/index.js";
@@ -20,6 +21,7 @@ import { InvariantError } from "../../protocols/common/domain-error.js";
 import type { Micros, Millis, Random } from "../../protocols/common/time.js";
 import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
 import { removePeerGauges, setStateGauge } from "./metrics.js";
+import type { RxInbox } from "./rx-inbox.js";
 import {
   armDetect,
   countDrop,
@@ -34,16 +36,9 @@ import type { PeerSpec, PeerUpdate, SessionSnapshot } from "./types.js";
 
 /** Messages a session handles. */
 export type SessionMsg =
-  /** A packet that passed §6.8.6 steps 1–9; `lost` counts packets for us the listener had to drop since the last one. */
-  | {
-      readonly t: "rx";
-      readonly packet: ReceivedPacket;
-      readonly ttl: number | undefined;
-      readonly lost: number;
-    }
+  /** Packets that passed §6.8.6 steps 1–9 wait in the session's inbox. */
+  | { readonly t: "rx-ready" }
   | TimerMsg
-  /** A due detect fire, re-queued behind the packets already in the mailbox (see `onTimer`). */
-  | { readonly t: "detect-due" }
   | { readonly t: "snapshot"; readonly replyTo: ActorRef<SessionSnapshot> }
   | { readonly t: "update"; readonly change: PeerUpdate; readonly replyTo: ActorRef<SessionSnapshot> }
   /** Deleting the peer: announce AdminDown (§6.8.16) so the peer does not see a failure, then go quiet. */
@@ -53,6 +48,8 @@ export type SessionMsg =
 export interface SessionSeed {
   spec: PeerSpec;
   readonly discr: Discriminator;
+  /** Where the listener leaves this session's packets; outlives restarts of either actor. */
+  readonly inbox: RxInbox;
 }
 
 /** Dependencies of every session. */
@@ -60,8 +57,19 @@ export interface SessionDeps extends ShellDeps {
   readonly random: Random;
 }
 
-/** Mailbox depth: a few packets per session at most are ever in flight (maghemite uses 8). */
+/** Mailbox depth: queries, updates and at most a couple of `rx-ready` wake-ups. */
 export const SESSION_MAILBOX = 32;
+
+/**
+ * Packets that may wait in a session's inbox. A session is woken within one turn of the event
+ * loop, so this is how long a stall it absorbs: 64 packets at a 10 ms interval is 640 ms, longer
+ * than the Detection Time such a session runs with. maghemite bounds its channel at 8 packets;
+ * we keep more because packets are cheap here (one object each) and a drop is a false Down.
+ */
+export const SESSION_RX_QUEUE = 64;
+
+/** The wake-up the listener sends when the inbox becomes non-empty. */
+export const RX_READY: SessionMsg = Object.freeze({ t: "rx-ready" as const });
 
 function coreConfig(spec: PeerSpec, discr: Discriminator) {
   const r = sessionConfig({
@@ -119,39 +127,48 @@ function applyUpdate(sh: Shell, deps: SessionDeps, seed: SessionSeed, change: Pe
 
 type Ctx = ActorContext<SessionMsg>;
 
-const DETECT_DUE: SessionMsg = Object.freeze({ t: "detect-due" as const });
-
 /**
- * Judge the detect deadline. `queued` is false for a fire straight from the timer: timer fires
- * are handled before mailbox messages, so packets that arrived while the event loop was stalled
- * may sit in the mailbox unseen, and §6.8.4 counts packets received, not packets handled. Such
- * a fire is re-queued once at the mailbox's tail (`detect-due`) and judged after those packets.
- * A full mailbox refuses it; then we judge at once (a flood is filling the mailbox and
- * junk must not be able to postpone detection).
+ * Step every packet waiting in the inbox (§6.8.6 steps 10–21), oldest first, and count what
+ * the inbox had to refuse. All packets of one drain share one `now`: they were all received by
+ * the time this turn began.
  */
-function onDetect(sh: Shell, deps: SessionDeps, ctx: Ctx, queued: boolean): void {
+function drainInbox(sh: Shell, deps: SessionDeps, inbox: RxInbox, ctx: Ctx): void {
   const now = ctx.clock.now();
-  const d = sh.detect;
-  if (d === null) return;
-  if (now < d.at) {
-    // Fired early (the deadline moved later since the OS timer was set): wait for the rest.
-    armDetect(sh, ctx.timers, now);
-    return;
-  }
-  if (!queued && ctx.self.tell(DETECT_DUE).delivered) return;
-  const r = step(sh.core, { kind: "timer", timer: "detect", gen: d.gen }, now);
-  sh.core = r.session;
-  perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
+  const refused = inbox.drain((packet, ttl) => {
+    if (sh.retired) return;
+    sh.received += 1;
+    deps.metrics.received.inc({ peer: sh.spec.peer });
+    const r = step(sh.core, { kind: "rx", packet, ttl }, now);
+    sh.core = r.session;
+    perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
+  });
+  if (refused > 0 && !sh.retired) countDrop(sh, deps, "queue-full", refused);
 }
 
-function onTimer(sh: Shell, deps: SessionDeps, m: TimerMsg, ctx: Ctx): void {
+function ignore(): void {}
+
+/**
+ * A timer fired. Packets that reached the inbox before this fire is handled are stepped first:
+ * timer fires overtake mailbox messages, and after a stall of the event loop they would
+ * otherwise judge the Detection Time on packets already received but not yet seen (§6.8.4
+ * counts packets received), turning every deadline inside the stall into a false Down.
+ */
+function onTimer(sh: Shell, deps: SessionDeps, inbox: RxInbox, m: TimerMsg, ctx: Ctx): void {
+  drainInbox(sh, deps, inbox, ctx);
+  const now = ctx.clock.now();
+  let gen = m.gen;
   if (m.timer === "detect") {
     sh.detectArmedAt = null;
-    onDetect(sh, deps, ctx, false);
-    return;
+    const d = sh.detect;
+    if (d === null) return;
+    if (now < d.at) {
+      // Fired early (the deadline moved later since the OS timer was set): wait for the rest.
+      armDetect(sh, ctx.timers, now);
+      return;
+    }
+    gen = d.gen;
   }
-  const now = ctx.clock.now();
-  const r = step(sh.core, { kind: "timer", timer: m.timer, gen: m.gen }, now);
+  const r = step(sh.core, { kind: "timer", timer: m.timer, gen }, now);
   sh.core = r.session;
   perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
 }
@@ -162,6 +179,8 @@ export function sessionActor(seed: SessionSeed, deps: SessionDeps): ActorSpec<Se
     kind: "bfd-session",
     mailbox: { capacity: SESSION_MAILBOX, overflow: "drop-newest" },
     init(ctx) {
+      // Packets left over from a previous incarnation were meant for a session state that is gone.
+      seed.inbox.clear();
       const now = ctx.clock.now();
       const created = createSession(coreConfig(seed.spec, seed.discr), now, deps.random);
       const sh = newShell(seed.spec, created.session, now);
@@ -177,22 +196,12 @@ export function sessionActor(seed: SessionSeed, deps: SessionDeps): ActorSpec<Se
     },
     receive(sh, m, ctx) {
       switch (m.t) {
-        case "rx": {
-          if (sh.retired) return sh;
-          const now = ctx.clock.now();
-          sh.received += 1;
-          deps.metrics.received.inc({ peer: sh.spec.peer });
-          if (m.lost > 0) countDrop(sh, deps, "queue-full", m.lost);
-          const r = step(sh.core, { kind: "rx", packet: m.packet, ttl: m.ttl }, now);
-          sh.core = r.session;
-          perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
+        case "rx-ready":
+          drainInbox(sh, deps, seed.inbox, ctx);
           return sh;
-        }
         case "timer":
-          if (!sh.retired) onTimer(sh, deps, m, ctx);
-          return sh;
-        case "detect-due":
-          if (!sh.retired) onDetect(sh, deps, ctx, true);
+          if (sh.retired) seed.inbox.drain(ignore);
+          else onTimer(sh, deps, seed.inbox, m, ctx);
           return sh;
         case "snapshot":
           m.replyTo.tell(snapshot(sh, ctx.clock.now()));

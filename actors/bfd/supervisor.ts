@@ -15,7 +15,14 @@ import { type ActorContext, type ActorRef, type ActorSpec, ask } from "../runtim
 import type { BfdFailure } from "./errors.js";
 import { type ListenerMsg, type ListenerSeed, listenerActor } from "./listener-actor.js";
 import type { BfdMetrics } from "./metrics.js";
-import { type SessionDeps, type SessionMsg, type SessionSeed, sessionActor } from "./session-actor.js";
+import { RxInbox } from "./rx-inbox.js";
+import {
+  SESSION_RX_QUEUE,
+  type SessionDeps,
+  type SessionMsg,
+  type SessionSeed,
+  sessionActor,
+} from "./session-actor.js";
 import type { PeerSpec, PeerUpdate, SessionSnapshot } from "./types.js";
 
 /** Messages the supervisor handles. */
@@ -121,12 +128,16 @@ function add(st: SupervisorState, spec: PeerSpec, deps: SupervisorDeps, ctx: Ctx
   }
   const l = ensureListener(st, spec, deps, ctx);
   if (!l.ok) return l;
-  const seed: SessionSeed = { spec, discr: allocate(st, deps.random) };
+  const seed: SessionSeed = {
+    spec,
+    discr: allocate(st, deps.random),
+    inbox: new RxInbox(SESSION_RX_QUEUE),
+  };
   const name = actorName("session-", `${spec.peer}-${seed.discr}`);
   const ref = ctx.spawn(sessionActor(seed, deps), name);
   st.peers.set(spec.peer, { seed, ref, name, listenerKey: listenerKey(spec, deps) });
   l.value.sessions += 1;
-  l.value.ref.tell({ t: "register", discr: seed.discr, peer: spec.peer, session: ref });
+  l.value.ref.tell({ t: "register", discr: seed.discr, peer: spec.peer, session: ref, inbox: seed.inbox });
   return ok(true);
 }
 
@@ -223,7 +234,7 @@ export function bfdSupervisor(deps: SupervisorDeps): ActorSpec<SupervisorMsg, Su
           if (l === undefined) return st;
           for (const [peer, e] of st.peers) {
             if (e.listenerKey === m.key)
-              l.ref.tell({ t: "register", discr: e.seed.discr, peer, session: e.ref });
+              l.ref.tell({ t: "register", discr: e.seed.discr, peer, session: e.ref, inbox: e.seed.inbox });
           }
           return st;
         }

@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { pino } from "pino";
 import { BfdService, parsePeerSpec, type PeerSpec } from "../../actors/bfd/index.js";
 import { createActorSystem } from "../../actors/runtime/system.js";
-import { udpTransport } from "../../dataplane/bfd/index.js";
+import { type BfdTransport, type ListenerSocket, udpTransport } from "../../dataplane/bfd/index.js";
 import { addr } from "./lab.js";
 
 /** What `run.ts` passes in argv[2]. */
@@ -26,9 +26,20 @@ export type NodeReq = { t: "status" } | { t: "mark" } | { t: "detections"; since
 
 const args = JSON.parse(process.argv[2] ?? "{}") as NodeArgs;
 const actors = createActorSystem({ onFatal: (e) => console.error("fatal", e) });
+// Keep the listening sockets, to compare datagrams read with packets the sessions handled.
+const listeners: ListenerSocket[] = [];
+const udp = udpTransport({ netns: args.netns, receiveBufferSize: 4 << 20 });
+const transport: BfdTransport = {
+  sender: (o) => udp.sender(o),
+  listen: (o) => {
+    const r = udp.listen(o);
+    if (r.ok) listeners.push(r.value);
+    return r;
+  },
+};
 const service = new BfdService({
   actors,
-  transport: udpTransport({ netns: args.netns, receiveBufferSize: 4 << 20 }),
+  transport,
   logger: pino({ level: "warn" }),
   askTimeoutMs: 30_000,
 });
@@ -61,6 +72,8 @@ let markAt = performance.now();
 let markFlaps = 0;
 let markSent = 0;
 let markReceived = 0;
+let markRead = 0;
+const datagramsRead = () => listeners.reduce((n, l) => n + l.received, 0);
 
 /** "t s × count (reasons)" per whole second, the busiest first. */
 function clusters(xs: readonly { at: number; reason: string }[]): string[] {
@@ -114,6 +127,7 @@ async function summary() {
     falseDowns: flaps - markFlaps,
     sentPerSec: ((sent - markSent) * 1000) / wallMs,
     receivedPerSec: ((received - markReceived) * 1000) / wallMs,
+    readPerSec: ((datagramsRead() - markRead) * 1000) / wallMs,
     cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
     userPercent: (cpu.user / 1000 / wallMs) * 100,
     rssMiB: process.memoryUsage().rss / 2 ** 20,
@@ -138,6 +152,7 @@ process.on("message", (m: NodeReq) => {
         markFlaps = s.flaps;
         markSent = s.sent;
         markReceived = s.received;
+        markRead = datagramsRead();
         markCpu = process.cpuUsage();
         markAt = performance.now();
         loopDelay.reset();

@@ -113,10 +113,15 @@ async function ours(
       );
       console.log(`  ${nodeLine("A", sa, lab.nsA, ua)}`);
       console.log(`  ${nodeLine("B", sb, lab.nsB, ub)}`);
-      console.log(
-        `  A: ${f1(sa["receivedPerSec"])} packets/s in, ${f1(sa["sentPerSec"])} out; ` +
-          `CPU per session ${((Number(sa["cpuPercent"]) * 10) / N).toFixed(3)} ms/s`,
-      );
+      for (const [name, st] of [
+        ["A", sa],
+        ["B", sb],
+      ] as const) {
+        console.log(
+          `  ${name}: ${f1(st["readPerSec"])} datagrams/s read, ${f1(st["receivedPerSec"])} packets/s to sessions, ` +
+            `${f1(st["sentPerSec"])} sent; CPU per session ${((Number(st["cpuPercent"]) * 10) / N).toFixed(3)} ms/s`,
+        );
+      }
     }
     // Detection: note A's clock, kill B at once, collect A's Downs by expiry.
     const since = Number((await a.ask({ t: "now" }))["now"]);

@@ -1,16 +1,21 @@
 /**
+ * The receive path of one session, with a scripted peer on the in-memory network so the order
+ * of packets and timer fires is exact.
+ *
  * A packet that reached the session before its Detection Time expiry is handled must count
  * (RFC 5880 §6.8.4: the session goes Down when no packet has been *received* for a Detection
  * Time). The runtime handles timer fires before mailbox messages, so after any stall of the
  * event loop a due detect fire used to overtake packets already queued for the session, and
  * every session whose deadline fell inside the stall went falsely Down (the benchmark saw
- * hundreds at once). A scripted peer on the in-memory network makes the order exact.
+ * hundreds at once). Bursts: a session handles every waiting packet per wake-up (it used to
+ * take one per turn of the event loop, so a slow turn grew its queue until `queue-full`).
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { encode } from "../../../protocols/bfd/index.js";
 import type { Micros } from "../../../protocols/common/time.js";
 import type { SenderSocket } from "../../../dataplane/bfd/index.js";
+import { SESSION_RX_QUEUE } from "../../../actors/bfd/session-actor.js";
 import { Lab, type Node, peerInput } from "./lab.js";
 
 const A = "10.0.0.1";
@@ -36,7 +41,7 @@ function packet(state: "Down" | "Up", yourDiscr: number): Uint8Array {
   });
 }
 
-describe("detection expiry against packets already queued", () => {
+describe("a session's receive path", () => {
   let lab: Lab;
   let a: Node;
   let peer: SenderSocket;
@@ -71,6 +76,31 @@ describe("detection expiry against packets already queued", () => {
     const after = await snapshot();
     assert.equal(after.state, "Up", "the queued packet counts before the expiry is judged");
     assert.equal(after.counters.flaps, 0);
+  });
+
+  it("a burst that arrives within one turn is handled in full, one wake-up", async () => {
+    const s = await snapshot();
+    const n = SESSION_RX_QUEUE - 4;
+    for (let i = 0; i < n; i++) peer.send(packet("Up", s.localDiscr));
+    await lab.settle();
+    const after = await snapshot();
+    assert.equal(after.counters.received - s.counters.received, n);
+    assert.deepEqual(after.counters.drops, {});
+    assert.equal(after.state, "Up");
+  });
+
+  it("beyond the inbox's bound packets are refused and counted as queue-full", async () => {
+    const s = await snapshot();
+    const extra = 7;
+    for (let i = 0; i < SESSION_RX_QUEUE + extra; i++) peer.send(packet("Up", s.localDiscr));
+    await lab.settle();
+    const after = await snapshot();
+    assert.equal(after.counters.received - s.counters.received, SESSION_RX_QUEUE);
+    assert.equal(after.counters.drops["queue-full"], extra);
+    // The next packet goes through again.
+    peer.send(packet("Up", s.localDiscr));
+    await lab.settle();
+    assert.equal((await snapshot()).counters.received - s.counters.received, SESSION_RX_QUEUE + 1);
   });
 
   it("with nothing queued the expiry still fires on time", async () => {
