@@ -106,6 +106,13 @@ export class RouteSync {
   private readonly desired = new Map<string, RouteSpec>();
   /** Keys whose desired value has not been written yet, with the key to delete when there is no spec. */
   private readonly dirty = new Map<string, RouteKey>();
+  /**
+   * Keys changed again while their write is in flight: moved back to `dirty`
+   * when it lands, so `pump` never walks past in-flight keys (with tens of
+   * thousands queued, that walk made every pump linear in the backlog).
+   */
+  private readonly again = new Map<string, RouteKey>();
+  private pumpQueued = false;
   private readonly inFlight = new Set<string>();
   private adoptUntil = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -138,8 +145,17 @@ export class RouteSync {
     const k = routeKeyString(key);
     if (spec === null) this.desired.delete(k);
     else this.desired.set(k, spec);
-    this.dirty.set(k, key);
-    this.pump();
+    if (this.inFlight.has(k)) this.again.set(k, key);
+    else this.dirty.set(k, key);
+    // One pump per synchronous run: a RIB change of 10,000 routes is queued
+    // first and then written as full batches.
+    if (!this.pumpQueued) {
+      this.pumpQueued = true;
+      queueMicrotask(() => {
+        this.pumpQueued = false;
+        this.pump();
+      });
+    }
   }
 
   /** The desired routes (for tests and the API). */
@@ -149,7 +165,7 @@ export class RouteSync {
 
   /** Resolves once nothing is queued or in flight. */
   idle(): Promise<void> {
-    if (this.dirty.size === 0 && this.inFlight.size === 0) return Promise.resolve();
+    if (this.dirty.size === 0 && this.inFlight.size === 0 && this.again.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -197,10 +213,11 @@ export class RouteSync {
     const d = diffRoutes(
       this.desired,
       cur.value,
-      (k) => this.dirty.has(k) || this.inFlight.has(k),
+      (k) => this.dirty.has(k) || this.inFlight.has(k) || this.again.has(k),
       () => adopting,
     );
     if (d.replace.length + d.remove.length === 0) return d;
+    // Skipped keys are neither dirty nor in flight, so they go straight to `dirty`.
     for (const r of d.replace) this.dirty.set(routeKeyString(r), r);
     // A removal has no desired spec, so the dirty entry's key is what gets deleted.
     for (const k of d.remove) this.dirty.set(routeKeyString(k), k);
@@ -226,6 +243,11 @@ export class RouteSync {
 
   private landed(k: string, r: Result<void, RouteTableError>): void {
     this.inFlight.delete(k);
+    const again = this.again.get(k);
+    if (again !== undefined) {
+      this.again.delete(k);
+      this.dirty.set(k, again);
+    }
     if (!r.ok && r.error.code !== "KERNEL_E_NOT_FOUND") {
       // Not retried at once (a rejected route would spin); the next drift check repairs it.
       this.failures += 1;
