@@ -26,6 +26,7 @@ import {
   encodeDiscovery,
   type InterfaceConfig,
   type Ipv6Addr,
+  type LinkInfo,
   type Nexthop,
   peerStatus,
   type PullResponse,
@@ -59,6 +60,11 @@ interface Shell {
   readonly counters: Partial<Record<DdmCounter | "updates_received", number>>;
   discovery: DiscoveryTransport | null;
   server: ExchangeServer | null;
+  /**
+   * Settles once no exchange server started by this actor is bound any more
+   * (closed, failed to bind, or never adopted); every start waits for it.
+   */
+  serverFree: Promise<void>;
   /** The neighbour the running server imports from and answers pulls for. */
   serverPeer: Ipv6Addr | null;
   readonly pushQueue: PushAction[];
@@ -162,20 +168,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         return;
       case "startExchangeServer": {
         sh.serverPeer = a.peer;
-        const epoch = a.epoch;
-        void io
-          .startServer(a.link, {
-            onPush: (update) => ctx.self.tell({ t: "pushIn", epoch, update }).delivered,
-            onPull: () => pullAnswer(sh),
-            onReject: (reason) => metrics.dropped.inc({ ...label, reason }),
-          })
-          .then((r) =>
-            ctx.self.tell(
-              r.ok
-                ? { t: "serverUp", epoch, server: r.value }
-                : { t: "serverDown", epoch, reason: r.error.message },
-            ),
-          );
+        startServer(sh, a.link, a.epoch, ctx);
         return;
       }
       case "setExchangePeer":
@@ -217,6 +210,52 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
       default:
         assertNever(a, "ddm action");
     }
+  }
+
+  /**
+   * Bind the exchange server for session `epoch`, once the previous server
+   * of this interface is gone. The port is the same for every session on a
+   * link, and a server is adopted only when its `serverUp` message is
+   * handled: a session that ended and restarted before that (a flap while
+   * the mailbox was long) found the old server still bound, got EADDRINUSE
+   * and waited `serverRetry` (1 s) to try again. So starts are chained: each
+   * waits until the server before it has been closed (`serverFree`), which
+   * happens at the latest when its stale `serverUp` is handled.
+   */
+  function startServer(sh: Shell, link: LinkInfo, epoch: number, ctx: ActorContext<InterfaceMsg>): void {
+    const previous = sh.serverFree;
+    let release = (): void => undefined;
+    sh.serverFree = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    void previous
+      .then(() =>
+        io.startServer(link, {
+          onPush: (update) => ctx.self.tell({ t: "pushIn", epoch, update }).delivered,
+          onPull: () => pullAnswer(sh),
+          onReject: (reason) => metrics.dropped.inc({ ...label, reason }),
+        }),
+      )
+      .then(
+        (r) => {
+          if (!r.ok) {
+            release();
+            ctx.self.tell({ t: "serverDown", epoch, reason: r.error.message });
+            return;
+          }
+          const bound = r.value;
+          const server: ExchangeServer = {
+            port: bound.port,
+            close: () => bound.close().finally(release),
+          };
+          // Not delivered (actor stopped, mailbox full): nobody will adopt it.
+          if (!ctx.self.tell({ t: "serverUp", epoch, server }).delivered) void server.close();
+        },
+        (e: unknown) => {
+          release();
+          ctx.self.tell({ t: "serverDown", epoch, reason: String(e) });
+        },
+      );
   }
 
   async function pullAnswer(sh: Shell): Promise<PullResponse> {
@@ -276,6 +315,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         counters: {},
         discovery: null,
         server: null,
+        serverFree: Promise.resolve(),
         serverPeer: null,
         pushQueue: [],
         pushing: false,
