@@ -93,6 +93,8 @@ export function desiredRecord(spec: BackendSpec, health: BackendHealth): AdminRe
 /** The actor spec for one backend. */
 export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec<BackendMsg, BackendState> {
   const name = initial.name;
+  /** The spec in force: updated by fast-path reloads (address, enabled), read by init on restart. */
+  let latest: BackendSpec = initial;
   const cfg = healthConfigOf(initial.check, deps.historyLimit);
   if (!cfg.ok)
     throw new InvariantError(`backend ${name}: invalid check reached the actor: ${cfg.error.message}`);
@@ -287,6 +289,9 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     ctx: ActorContext<BackendMsg>,
   ): Promise<BackendState> {
     const moved: BackendState = { spec: msg.spec, health: s.health };
+    // A crash restart re-runs init(): it must start from the spec in force, not the
+    // one this actor was spawned with (maglev-vpp §10.15).
+    latest = msg.spec;
     if (!msg.enabledChanged) {
       msg.replyTo.tell({ ok: true, snapshot: snapshotOf(moved.spec, config, moved.health, ctx.clock.now()) });
       return moved;
@@ -302,15 +307,16 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     mailbox: { capacity: 64 },
     init(ctx) {
       const now = ctx.clock.now();
-      const started = core.start(now, { enabled: initial.enabled });
-      let state: BackendState = { spec: initial, health: started.state };
+      const spec = latest;
+      const started = core.start(now, { enabled: spec.enabled });
+      let state: BackendState = { spec, health: started.state };
       perform(started.actions, state, ctx);
       // Replay a persisted operator action (admin-store.ts); the probe armed above is cancelled before it can fire.
       let announced = started.actions.some((a) => a.kind === "transition");
       const rec = deps.admin.get(name)?.value;
       if (rec !== undefined) {
         const out = core.step(state.health, { kind: "operator", action: rec.action }, now);
-        state = { spec: initial, health: out.state };
+        state = { spec, health: out.state };
         perform(out.actions, state, ctx);
         announced ||= out.actions.some((a) => a.kind === "transition");
       }
@@ -320,7 +326,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
         deps.bus.publish({
           kind: "backend-state",
           name,
-          address: initial.address,
+          address: spec.address,
           state: state.health.status,
           enabled: state.health.enabled,
           counter: state.health.counter,
