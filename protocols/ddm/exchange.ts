@@ -18,7 +18,15 @@
 import { err, ok, type Result } from "../common/result.js";
 import type { IpNet, Ipv6Net } from "./ip.js";
 import { formatNet, parseIpNet, parseIpv4, parseIpv6, parseIpv6Net } from "./ip.js";
-import { isArray, isObject, type JsonObject, type JsonValue, JsonNumber, parseJson, quote } from "./json.js";
+import { JsonNumber, quote } from "./json.js";
+import {
+  field,
+  isTreeArray as isArray,
+  isTreeObject as isObject,
+  type JsonTreeObject as JsonObject,
+  type JsonTree as JsonValue,
+  parseJsonTree,
+} from "./json-tree.js";
 import type {
   AnnounceWithdraw,
   ExchangeVersion,
@@ -53,6 +61,11 @@ const U32_MAX = 0xffff_ffffn;
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 function uint(v: JsonValue | undefined, path: string, max: bigint): R<bigint> {
+  // A `number` is a literal of digits only (`json-tree.ts`), so exact.
+  if (typeof v === "number") {
+    const n = BigInt(v);
+    return n <= max ? ok(n) : badValue(path, `out of range: ${v}`);
+  }
   if (!(v instanceof JsonNumber)) return shape(path, "expected an integer");
   if (!/^(0|[1-9][0-9]*)$/.test(v.raw)) return badValue(path, `not an unsigned integer: ${v.raw}`);
   const n = BigInt(v.raw);
@@ -81,7 +94,7 @@ function optional<T>(
   path: string,
   f: (x: JsonValue, p: string) => R<T>,
 ): R<T | null> {
-  const v = o.get(key);
+  const v = field(o, key);
   return v === undefined || v === null ? ok(null) : f(v, `${path}.${key}`);
 }
 
@@ -93,9 +106,9 @@ function obj(v: JsonValue | undefined, path: string): R<JsonObject> {
 function v2Prefix(v: JsonValue, path: string, family: 4 | 6): R<IpNet> {
   const o = obj(v, path);
   if (!o.ok) return o;
-  const a = str(o.value.get("addr"), `${path}.addr`);
+  const a = str(field(o.value, "addr"), `${path}.addr`);
   if (!a.ok) return a;
-  const len = uint(o.value.get("len"), `${path}.len`, family === 6 ? 128n : 32n);
+  const len = uint(field(o.value, "len"), `${path}.len`, family === 6 ? 128n : 32n);
   if (!len.ok) return len;
   if (family === 6) {
     const addr = parseIpv6(a.value);
@@ -131,10 +144,10 @@ function overlayPrefix(v: JsonValue | undefined, path: string, ver: ExchangeVers
   // v2 is serde's externally tagged enum: exactly one of "V4" / "V6".
   const o = obj(v, path);
   if (!o.ok) return o;
-  if (o.value.size !== 1) return shape(path, "expected exactly one of V4, V6");
-  const v4 = o.value.get("V4");
+  if (Object.keys(o.value).length !== 1) return shape(path, "expected exactly one of V4, V6");
+  const v4 = field(o.value, "V4");
   if (v4 !== undefined) return v2Prefix(v4, `${path}.V4`, 4);
-  const v6 = o.value.get("V6");
+  const v6 = field(o.value, "V6");
   if (v6 !== undefined) return v2Prefix(v6, `${path}.V6`, 6);
   return shape(path, "expected exactly one of V4, V6");
 }
@@ -143,9 +156,9 @@ function pathVector(ver: ExchangeVersion) {
   return (v: JsonValue, path: string): R<PathVector> => {
     const o = obj(v, path);
     if (!o.ok) return o;
-    const d = destination(o.value.get("destination"), `${path}.destination`, ver);
+    const d = destination(field(o.value, "destination"), `${path}.destination`, ver);
     if (!d.ok) return d;
-    const p = list(o.value.get("path"), `${path}.path`, str);
+    const p = list(field(o.value, "path"), `${path}.path`, str);
     return p.ok ? ok({ destination: d.value, path: p.value }) : p;
   };
 }
@@ -154,15 +167,15 @@ function tunnelOrigin(ver: ExchangeVersion) {
   return (v: JsonValue, path: string): R<TunnelOrigin> => {
     const o = obj(v, path);
     if (!o.ok) return o;
-    const op = overlayPrefix(o.value.get("overlay_prefix"), `${path}.overlay_prefix`, ver);
+    const op = overlayPrefix(field(o.value, "overlay_prefix"), `${path}.overlay_prefix`, ver);
     if (!op.ok) return op;
-    const b = str(o.value.get("boundary_addr"), `${path}.boundary_addr`);
+    const b = str(field(o.value, "boundary_addr"), `${path}.boundary_addr`);
     if (!b.ok) return b;
     const boundary = parseIpv6(b.value);
     if (!boundary.ok) return badValue(`${path}.boundary_addr`, boundary.error);
-    const vni = uint(o.value.get("vni"), `${path}.vni`, U32_MAX);
+    const vni = uint(field(o.value, "vni"), `${path}.vni`, U32_MAX);
     if (!vni.ok) return vni;
-    const m = o.value.get("metric");
+    const m = field(o.value, "metric");
     const metric = m === undefined ? ok(0n) : uint(m, `${path}.metric`, U64_MAX);
     if (!metric.ok) return metric;
     return ok({
@@ -178,15 +191,15 @@ function announceWithdraw<T>(item: (x: JsonValue, p: string) => R<T>) {
   return (v: JsonValue, path: string): R<AnnounceWithdraw<T>> => {
     const o = obj(v, path);
     if (!o.ok) return o;
-    const a = list(o.value.get("announce"), `${path}.announce`, item);
+    const a = list(field(o.value, "announce"), `${path}.announce`, item);
     if (!a.ok) return a;
-    const w = list(o.value.get("withdraw"), `${path}.withdraw`, item);
+    const w = list(field(o.value, "withdraw"), `${path}.withdraw`, item);
     return w.ok ? ok({ announce: a.value, withdraw: w.value }) : w;
   };
 }
 
 function root(text: string): R<JsonObject> {
-  const j = parseJson(text);
+  const j = parseJsonTree(text);
   if (!j.ok)
     return err({ code: "DDM_E_XCHG_BAD_JSON", path: "$", detail: `${j.error.code} at ${j.error.offset}` });
   return obj(j.value, "$");
