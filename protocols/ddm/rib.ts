@@ -21,7 +21,14 @@
 import type { Ipv6Addr, Ipv6Net } from "./ip.js";
 import { formatNet } from "./ip.js";
 import { effectiveSet, tunnelKey } from "./tunnel.js";
-import type { LocalRouter, PathVector, PullResponse, TunnelOrigin, Update } from "./types.js";
+import type {
+  AnnounceWithdraw,
+  LocalRouter,
+  PathVector,
+  PullResponse,
+  TunnelOrigin,
+  Update,
+} from "./types.js";
 
 /** A neighbour as a nexthop: its link-local address on one interface. */
 export interface Nexthop {
@@ -66,9 +73,36 @@ export interface RibOutcome {
 }
 
 const nhKey = (n: Nexthop): string => `${n.addr}%${n.ifName}`;
-const routeKey = (destination: Ipv6Net, nexthop: Nexthop, path: readonly string[]): string =>
-  `${formatNet(destination)}|${nhKey(nexthop)}|${JSON.stringify(path)}`;
+/**
+ * A path's identity among the routes of one (destination, nexthop). JSON text
+ * is unambiguous; a one-hop path is its hostname unless that could be taken
+ * for JSON text (starts with `[`, as every JSON array does).
+ */
+const pathKey = (path: readonly string[]): string => {
+  const first = path[0];
+  return path.length === 1 && first !== undefined && first.charCodeAt(0) !== 0x5b
+    ? first
+    : JSON.stringify(path);
+};
 const sameNexthop = (a: Nexthop, b: Nexthop): boolean => a.addr === b.addr && a.ifName === b.ifName;
+
+/** The routes of one destination through one nexthop, by path. */
+interface Via {
+  readonly nexthop: Nexthop;
+  readonly routes: Map<string, Route>;
+}
+/** One destination: its nexthops (the ECMP set is the keys of `via`). */
+interface Dest {
+  readonly destination: Ipv6Net;
+  readonly via: Map<string, Via>;
+}
+
+/** The ECMP set of `d` as one comparable string (sorted nexthop keys). */
+function viaKeys(d: Dest | undefined): string {
+  if (d === undefined || d.via.size === 0) return "";
+  if (d.via.size === 1) return d.via.keys().next().value ?? "";
+  return [...d.via.keys()].sort().join(",");
+}
 
 /** Insert the items of `xs` missing from `m`; return them. */
 function addNew<T>(m: Map<string, T>, xs: readonly T[], key: (x: T) => string): T[] {
@@ -82,14 +116,28 @@ function addNew<T>(m: Map<string, T>, xs: readonly T[], key: (x: T) => string): 
   return fresh;
 }
 
-/** The DDM RIB for one router. */
+/** What the underlay part of one operation did. */
+interface UnderlayOutcome {
+  readonly added: Route[];
+  readonly removed: Route[];
+  readonly loops: PathVector[];
+  readonly accepted: PathVector[];
+  readonly withdrawn: PathVector[];
+  readonly fib: FibChange[];
+}
+
+/**
+ * The DDM RIB for one router.
+ *
+ * Imported routes live in one nested map, destination → nexthop → path, so
+ * an update of 30,000 routes builds one short key per level instead of a
+ * composite key per route, a sync finds the peer's routes without a set of
+ * keys of everything it listed, and a FIB change is judged only for
+ * destinations whose nexthop set gained or lost a member (bench/ddm/core.ts).
+ */
 export class DdmRib {
-  private readonly routesByKey = new Map<string, Route>();
-  /** destination key → its prefix and, per nexthop key, the number of routes (paths) through it. */
-  private readonly ecmp = new Map<
-    string,
-    { destination: Ipv6Net; via: Map<string, { nexthop: Nexthop; paths: number }> }
-  >();
+  /** destination key (`formatNet`) → its nexthops → their routes by path. */
+  private readonly dests = new Map<string, Dest>();
   private readonly tunnels = new Map<string, TunnelRoute>();
   private readonly originated = new Map<string, Ipv6Net>();
   private readonly originatedTunnels = new Map<string, TunnelOrigin>();
@@ -98,64 +146,8 @@ export class DdmRib {
 
   /** Handle a push from `from` (or an announce-only pull result, ddmd's behaviour). */
   applyUpdate(from: Nexthop, u: Update): RibOutcome {
-    const added: Route[] = [];
-    const removed: Route[] = [];
-    const loops: PathVector[] = [];
-    const before = new Map<string, { destination: Ipv6Net; nexthops: string }>();
-    const touch = (d: Ipv6Net) => {
-      const k = formatNet(d);
-      if (!before.has(k)) before.set(k, { destination: d, nexthops: this.nexthopKeys(k) });
-    };
-    const accepted: PathVector[] = [];
-    for (const pv of u.underlay?.announce ?? []) {
-      if (pv.path.includes(this.local.hostname)) {
-        loops.push(pv);
-        continue;
-      }
-      accepted.push(pv);
-      const k = routeKey(pv.destination, from, pv.path);
-      if (this.routesByKey.has(k)) continue;
-      touch(pv.destination);
-      const r: Route = { destination: pv.destination, nexthop: from, path: pv.path };
-      this.routesByKey.set(k, r);
-      this.bump(r, +1);
-      added.push(r);
-    }
-    const withdrawn: PathVector[] = [];
-    for (const pv of u.underlay?.withdraw ?? []) {
-      if (pv.path.includes(this.local.hostname)) continue; // never imported, nothing to withdraw or forward
-      withdrawn.push(pv);
-      const k = routeKey(pv.destination, from, pv.path);
-      const r = this.routesByKey.get(k);
-      if (r === undefined) continue;
-      touch(pv.destination);
-      this.routesByKey.delete(k);
-      this.bump(r, -1);
-      removed.push(r);
-    }
-    const fib: FibChange[] = [];
-    for (const [k, b] of before) {
-      if (this.nexthopKeys(k) !== b.nexthops)
-        fib.push({ destination: b.destination, nexthops: this.nexthops(b.destination) });
-    }
-
-    const effBefore = effectiveSet(this.tunnelOrigins());
-    for (const o of u.tunnel?.announce ?? [])
-      this.tunnels.set(`${tunnelKey(o)}|${nhKey(from)}`, { origin: o, nexthop: from });
-    for (const o of u.tunnel?.withdraw ?? []) this.tunnels.delete(`${tunnelKey(o)}|${nhKey(from)}`);
-    const effAfter = effectiveSet(this.tunnelOrigins());
-    const tunnelAdd = [...effAfter].filter(([k]) => !effBefore.has(k)).map(([, o]) => o);
-    const tunnelRemove = [...effBefore].filter(([k]) => !effAfter.has(k)).map(([, o]) => o);
-
-    return {
-      added,
-      removed,
-      loops,
-      fib,
-      tunnelAdd,
-      tunnelRemove,
-      redistribute: this.redistribution(accepted, withdrawn, u),
-    };
+    const o = this.underlay(from, u.underlay?.announce ?? [], u.underlay?.withdraw ?? [], false);
+    return this.finish(from, o, u.tunnel?.announce ?? [], u.tunnel?.withdraw ?? [], u.tunnel);
   }
 
   /**
@@ -163,18 +155,12 @@ export class DdmRib {
    * announced, every route or tunnel from `from` it no longer lists is withdrawn.
    */
   sync(from: Nexthop, p: PullResponse): RibOutcome {
-    const listed = new Set(p.underlay.map((pv) => routeKey(pv.destination, from, pv.path)));
-    const staleRoutes = this.routes()
-      .filter((r) => sameNexthop(r.nexthop, from) && !listed.has(routeKey(r.destination, from, r.path)))
-      .map((r) => ({ destination: r.destination, path: r.path }));
+    const o = this.underlay(from, p.underlay, [], true);
     const listedTunnels = new Set(p.tunnel.map(tunnelKey));
     const staleTunnels = [...this.tunnels.values()]
       .filter((t) => sameNexthop(t.nexthop, from) && !listedTunnels.has(tunnelKey(t.origin)))
       .map((t) => t.origin);
-    return this.applyUpdate(from, {
-      underlay: { announce: p.underlay, withdraw: staleRoutes },
-      tunnel: { announce: p.tunnel, withdraw: staleTunnels },
-    });
+    return this.finish(from, o, p.tunnel, staleTunnels, { announce: p.tunnel, withdraw: staleTunnels });
   }
 
   /** Drop everything learned from `from` (peer expiry, spec §1.2 `expire_peer` steps 3–5). */
@@ -183,29 +169,146 @@ export class DdmRib {
   }
 
   /**
+   * Announce, then withdraw, the path vectors from `from`. With `sweep`,
+   * every route from `from` that `announce` does not list is withdrawn too
+   * (a sync), after the announcements.
+   */
+  private underlay(
+    from: Nexthop,
+    announce: readonly PathVector[],
+    withdraw: readonly PathVector[],
+    sweep: boolean,
+  ): UnderlayOutcome {
+    const host = this.local.hostname;
+    const fk = nhKey(from);
+    const out: UnderlayOutcome = { added: [], removed: [], loops: [], accepted: [], withdrawn: [], fib: [] };
+    /** Destinations whose nexthop set changed membership, with the set before. */
+    const before = new Map<string, { readonly was: string; readonly destination: Ipv6Net }>();
+    const listed = sweep ? new Set<Route>() : null;
+    for (const pv of announce) {
+      if (pv.path.includes(host)) {
+        out.loops.push(pv);
+        continue;
+      }
+      out.accepted.push(pv);
+      const dk = formatNet(pv.destination);
+      const pk = pathKey(pv.path);
+      let d = this.dests.get(dk);
+      let via = d?.via.get(fk);
+      const have = via?.routes.get(pk);
+      if (have !== undefined) {
+        listed?.add(have);
+        continue;
+      }
+      if (d === undefined) {
+        d = { destination: pv.destination, via: new Map() };
+        this.dests.set(dk, d);
+      }
+      if (via === undefined) {
+        if (!before.has(dk)) before.set(dk, { was: viaKeys(d), destination: d.destination });
+        via = { nexthop: from, routes: new Map() };
+        d.via.set(fk, via);
+      }
+      const r: Route = { destination: pv.destination, nexthop: from, path: pv.path };
+      via.routes.set(pk, r);
+      listed?.add(r);
+      out.added.push(r);
+    }
+    let gone: readonly PathVector[] = withdraw;
+    if (listed !== null) {
+      const stale: PathVector[] = [];
+      for (const d of this.dests.values()) {
+        const via = d.via.get(fk);
+        if (via === undefined) continue;
+        for (const r of via.routes.values())
+          if (!listed.has(r)) stale.push({ destination: r.destination, path: r.path });
+      }
+      gone = withdraw.length === 0 ? stale : [...withdraw, ...stale];
+    }
+    for (const pv of gone) {
+      if (pv.path.includes(host)) continue; // never imported, nothing to withdraw or forward
+      out.withdrawn.push(pv);
+      const dk = formatNet(pv.destination);
+      const d = this.dests.get(dk);
+      const via = d?.via.get(fk);
+      if (d === undefined || via === undefined) continue;
+      const pk = pathKey(pv.path);
+      const r = via.routes.get(pk);
+      if (r === undefined) continue;
+      via.routes.delete(pk);
+      out.removed.push(r);
+      if (via.routes.size > 0) continue;
+      if (!before.has(dk)) before.set(dk, { was: viaKeys(d), destination: d.destination });
+      d.via.delete(fk);
+      if (d.via.size === 0) this.dests.delete(dk);
+    }
+    for (const [dk, b] of before) {
+      const d = this.dests.get(dk);
+      if (viaKeys(d) === b.was) continue;
+      out.fib.push({ destination: b.destination, nexthops: d === undefined ? [] : sortedNexthops(d) });
+    }
+    return out;
+  }
+
+  private finish(
+    from: Nexthop,
+    o: UnderlayOutcome,
+    tunnelAnnounce: readonly TunnelOrigin[],
+    tunnelWithdraw: readonly TunnelOrigin[],
+    tunnel: AnnounceWithdraw<TunnelOrigin> | null,
+  ): RibOutcome {
+    const fk = nhKey(from);
+    const effBefore = effectiveSet(this.tunnelOrigins());
+    for (const t of tunnelAnnounce) this.tunnels.set(`${tunnelKey(t)}|${fk}`, { origin: t, nexthop: from });
+    for (const t of tunnelWithdraw) this.tunnels.delete(`${tunnelKey(t)}|${fk}`);
+    const effAfter = effectiveSet(this.tunnelOrigins());
+    const tunnelAdd = [...effAfter].filter(([k]) => !effBefore.has(k)).map(([, t]) => t);
+    const tunnelRemove = [...effBefore].filter(([k]) => !effAfter.has(k)).map(([, t]) => t);
+    return {
+      added: o.added,
+      removed: o.removed,
+      loops: o.loops,
+      fib: o.fib,
+      tunnelAdd,
+      tunnelRemove,
+      redistribute: this.redistribution(o.accepted, o.withdrawn, tunnel),
+    };
+  }
+
+  /**
    * What we answer `peer`'s pull with (spec §1.3 pull handler): a transit adds
    * every imported route not learned from `peer` (split horizon) with its
    * hostname appended, and imported tunnels likewise; everyone adds what it
-   * originates with the path [hostname].
+   * originates with the path [hostname]. A (destination, path) is listed once.
    */
   pullResponseFor(peer: Nexthop): PullResponse {
-    const underlay = new Map<string, PathVector>();
+    const host = this.local.hostname;
+    const underlay: PathVector[] = [];
     const tunnel = new Map<string, TunnelOrigin>();
     if (this.local.kind === "transit") {
-      for (const r of this.routesByKey.values()) {
-        if (sameNexthop(r.nexthop, peer)) continue;
-        const pv = { destination: r.destination, path: [...r.path, this.local.hostname] };
-        underlay.set(`${formatNet(pv.destination)}|${JSON.stringify(pv.path)}`, pv);
+      const pk = nhKey(peer);
+      for (const [dk, d] of this.dests) {
+        // Paths already listed for this destination; needed only when two nexthops could repeat one.
+        const seen = d.via.size > 1 ? new Set<string>() : null;
+        for (const [k, via] of d.via) {
+          if (k === pk) continue;
+          for (const [rk, r] of via.routes) {
+            if (seen !== null) {
+              if (seen.has(rk)) continue;
+              seen.add(rk);
+            }
+            // An empty imported path becomes [host], which our own origination lists below.
+            if (r.path.length === 0 && this.originated.has(dk)) continue;
+            underlay.push({ destination: r.destination, path: [...r.path, host] });
+          }
+        }
       }
       for (const t of this.tunnels.values())
         if (!sameNexthop(t.nexthop, peer)) tunnel.set(tunnelKey(t.origin), t.origin);
     }
-    for (const n of this.originated.values()) {
-      const pv = { destination: n, path: [this.local.hostname] };
-      underlay.set(`${formatNet(n)}|${JSON.stringify(pv.path)}`, pv);
-    }
+    for (const n of this.originated.values()) underlay.push({ destination: n, path: [host] });
     for (const [k, t] of this.originatedTunnels) tunnel.set(k, t);
-    return { underlay: [...underlay.values()], tunnel: [...tunnel.values()] };
+    return { underlay, tunnel: [...tunnel.values()] };
   }
 
   /** Start originating `prefixes`; returns those that were not originated yet. */
@@ -230,22 +333,20 @@ export class DdmRib {
 
   /** Every imported underlay route. */
   routes(): Route[] {
-    return [...this.routesByKey.values()];
+    const out: Route[] = [];
+    for (const d of this.dests.values()) for (const via of d.via.values()) out.push(...via.routes.values());
+    return out;
   }
 
   /** The ECMP nexthop set of `destination`, sorted for stable output. */
   nexthops(destination: Ipv6Net): Nexthop[] {
-    const m = this.ecmp.get(formatNet(destination));
-    if (m === undefined) return [];
-    return [...m.via.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v.nexthop);
+    const d = this.dests.get(formatNet(destination));
+    return d === undefined ? [] : sortedNexthops(d);
   }
 
   /** The whole FIB view: every destination with at least one nexthop (for a full resync). */
   fib(): FibChange[] {
-    return [...this.ecmp.values()].map((e) => ({
-      destination: e.destination,
-      nexthops: this.nexthops(e.destination),
-    }));
+    return [...this.dests.values()].map((d) => ({ destination: d.destination, nexthops: sortedNexthops(d) }));
   }
 
   /** Every imported tunnel route (raw, as `GET /tunnel_endpoints` shows them). */
@@ -272,28 +373,10 @@ export class DdmRib {
     return [...this.tunnels.values()].map((t) => t.origin);
   }
 
-  private nexthopKeys(destKey: string): string {
-    return [...(this.ecmp.get(destKey)?.via.keys() ?? [])].sort().join(",");
-  }
-
-  private bump(r: Route, delta: 1 | -1): void {
-    const dk = formatNet(r.destination);
-    let e = this.ecmp.get(dk);
-    if (e === undefined) {
-      e = { destination: r.destination, via: new Map() };
-      this.ecmp.set(dk, e);
-    }
-    const nk = nhKey(r.nexthop);
-    const paths = (e.via.get(nk)?.paths ?? 0) + delta;
-    if (paths > 0) e.via.set(nk, { nexthop: r.nexthop, paths });
-    else e.via.delete(nk);
-    if (e.via.size === 0) this.ecmp.delete(dk);
-  }
-
   private redistribution(
     accepted: readonly PathVector[],
     withdrawn: readonly PathVector[],
-    u: Update,
+    t: AnnounceWithdraw<TunnelOrigin> | null,
   ): Update | null {
     if (this.local.kind !== "transit") return null;
     const append = (pv: PathVector): PathVector => ({
@@ -304,8 +387,13 @@ export class DdmRib {
       accepted.length + withdrawn.length > 0
         ? { announce: accepted.map(append), withdraw: withdrawn.map(append) }
         : null;
-    const t = u.tunnel;
     const tunnel = t !== null && t.announce.length + t.withdraw.length > 0 ? t : null;
     return underlay === null && tunnel === null ? null : { underlay, tunnel };
   }
+}
+
+/** A destination's nexthops, sorted by key for stable output. */
+function sortedNexthops(d: Dest): Nexthop[] {
+  if (d.via.size === 1) return [...d.via.values()].map((v) => v.nexthop);
+  return [...d.via.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v.nexthop);
 }
