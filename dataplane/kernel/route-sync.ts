@@ -13,16 +13,18 @@
  * every route of ours on a graceful stop instead of leaving them.
  */
 import type { Result } from "../../protocols/common/result.js";
-import { formatIpv6, ipv6Bytes } from "../../protocols/ddm/ip.js";
+import { canonicalIpv6 } from "../../protocols/ddm/ip.js";
 import { RT_TABLE_MAIN } from "./constants.js";
 import type { RouteKey, RouteTable, RouteTableError } from "./routes.js";
 import type { KernelNexthop, KernelRoute, RouteSpec } from "./rtnetlink.js";
 
-/** Canonical text of a destination, so `fd00:1:0::` and `fd00:1::` are one key. */
+/**
+ * Canonical text of a destination, so `fd00:1:0::` and `fd00:1::` are one
+ * key; text already canonical (all the RIB and the kernel decoder produce)
+ * is used as it is.
+ */
 function canonical(family: 4 | 6, dst: string): string {
-  if (family === 4) return dst;
-  const b = ipv6Bytes(dst);
-  return b === null ? dst : formatIpv6(b);
+  return family === 4 ? dst : (canonicalIpv6(dst) ?? dst);
 }
 
 /** The identity of a route in the table: family, destination, table. */

@@ -6,7 +6,7 @@
  * `NetlinkRouteTable` (`netlink-table.ts`) over a NETLINK_ROUTE socket.
  */
 import { err, ok, type Result } from "../../protocols/common/result.js";
-import { formatIpv6, type Ipv6Net, ipv6NetworkBytes } from "../../protocols/ddm/ip.js";
+import { type Ipv6Net, ipv6NetworkAddr } from "../../protocols/ddm/ip.js";
 import type { FibChange } from "../../protocols/ddm/rib.js";
 import { RT_TABLE_MAIN, RTPROT_MAGNETITE, RT_SCOPE_UNIVERSE, RTN_UNICAST } from "./constants.js";
 import type { KernelRoute, RouteSpec } from "./rtnetlink.js";
@@ -106,6 +106,6 @@ export function fibChangeToOp(
     return ifIndex === undefined ? [] : [{ gateway: n.addr as string, ifIndex, weight: 1 }];
   });
   // The kernel wants the network address; DDM keeps host bits as announced.
-  const key = { family: 6 as const, dst: formatIpv6(ipv6NetworkBytes(d)) as string, dstLen: d.len, table };
+  const key = { family: 6 as const, dst: ipv6NetworkAddr(d) as string, dstLen: d.len, table };
   return nexthops.length === 0 ? { op: "delete", key } : { op: "replace", route: { ...key, nexthops } };
 }

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
+  canonicalIpv6,
   formatIpv6,
   ipv6Bytes,
+  ipv6NetworkAddr,
   ipv6NetworkBytes,
   parseIpNet,
   parseIpv6,
@@ -122,6 +124,53 @@ describe("ddm ip text", () => {
         },
       ),
       { numRuns: 5000 },
+    );
+  });
+
+  it("keeps canonical text as it is and re-spells anything else, as formatting the bytes does", () => {
+    const alphabet = fc.constantFrom(..."0123456789abcdefABCDEF:.:g%");
+    const mutate = fc.tuple(fc.ipV6(), fc.nat(50), fc.string({ unit: alphabet, maxLength: 3 }));
+    const spelled = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatIpv6(b) as string);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.ipV6(),
+          spelled,
+          fc.string({ unit: alphabet, maxLength: 46 }),
+          mutate.map(([a, at, ins]) => a.slice(0, at % (a.length + 1)) + ins + a.slice(at % (a.length + 1))),
+        ),
+        (t) => {
+          const b = referenceBytes(t);
+          assert.equal(canonicalIpv6(t), b === null ? null : formatIpv6(b), t);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const t of ["::", "::1", "1::", "fd00:1::", "1:0:1:1:1:1:1:1", "fe80::1:0:0:1"])
+      assert.equal(canonicalIpv6(t), t);
+    for (const [t, c] of [
+      ["1::1:1:1:1:1:1", "1:0:1:1:1:1:1:1"],
+      ["1:0::1", "1::1"],
+      ["1:0:0:1:0:0:0:1", "1:0:0:1::1"],
+      ["1:0:0:1:0:0:1:1", "1::1:0:0:1:1"],
+      ["1:0:0:1::1:1", "1::1:0:0:1:1"],
+      ["::ffff:1.2.3.4", "::ffff:102:304"],
+      ["FD00::", "fd00::"],
+      ["fd00:01::", "fd00:1::"],
+    ])
+      assert.equal(canonicalIpv6(t), c, t);
+  });
+
+  it("the network address is the prefix's own text unless host bits are set", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 0, max: 128 }),
+        (b, len) => {
+          const n = { addr: formatIpv6(b), len };
+          assert.equal(ipv6NetworkAddr(n), formatIpv6(ipv6NetworkBytes(n)));
+        },
+      ),
     );
   });
 });
