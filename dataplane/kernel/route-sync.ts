@@ -149,11 +149,15 @@ export class RouteSync {
     else this.desired.set(k, spec);
     if (this.inFlight.has(k)) this.again.set(k, key);
     else this.dirty.set(k, key);
-    // One pump per synchronous run: a RIB change of 10,000 routes is queued
-    // first and then written as full batches.
+    // One pump per event-loop turn, in its check phase: a RIB change of
+    // 10,000 routes is queued first and then written as full batches, and
+    // changes made by other callbacks of the same turn (the router handles
+    // one message per `setImmediate`, so a push from each transit handled
+    // back to back) coalesce per destination, the latest value winning,
+    // instead of writing a destination once per message.
     if (!this.pumpQueued) {
       this.pumpQueued = true;
-      queueMicrotask(() => {
+      setImmediate(() => {
         this.pumpQueued = false;
         this.pump();
       });

@@ -152,4 +152,32 @@ describe("route sync diff", () => {
     }
     await sync.stop();
   });
+
+  it("changes made by separate callbacks of one event-loop turn write a destination once, latest value", async () => {
+    const inner = new MemoryRouteTable();
+    const writes: RouteSpec[] = [];
+    const table = {
+      replace: (r: RouteSpec) => {
+        writes.push(r);
+        return inner.replace(r);
+      },
+      delete: (k: Parameters<MemoryRouteTable["delete"]>[0]) => inner.delete(k),
+      dumpOurs: () => inner.dumpOurs(),
+    };
+    const sync = new RouteSync({ table, adoptMs: 0, driftCheckMs: 0, cleanupOnStop: false, now: () => 0 });
+    await sync.start();
+    const one = spec("fd00:1::", ["fe80::1"]);
+    const both = spec("fd00:1::", ["fe80::1", "fe80::2"]);
+    // Two messages handled back to back, each in its own callback (as the actor runtime does).
+    await new Promise<void>((resolve) => {
+      setImmediate(() => sync.set(one, one));
+      setImmediate(() => {
+        sync.set(both, both);
+        resolve();
+      });
+    });
+    await sync.idle();
+    assert.deepEqual(writes, [both]);
+    await sync.stop();
+  });
 });
