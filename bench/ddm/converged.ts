@@ -16,15 +16,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { type NetlinkRouteTable, openNetlinkRouteTable } from "../../dataplane/kernel/index.js";
-import { formatIpv6, ipv6Bytes } from "../../protocols/ddm/ip.js";
+import { canonicalIpv6 } from "../../protocols/ddm/ip.js";
 import type { DdmLab, Router } from "../../tests/integration/ddm/lab.js";
 
 const run = promisify(execFile);
 
-const canon = (a: string): string => {
-  const b = ipv6Bytes(a);
-  return b === null ? a : formatIpv6(b);
-};
+/** Canonical text (RFC 5952); what the kernel decoder gives back already is, and is kept as it is. */
+const canon = (a: string): string => canonicalIpv6(a) ?? a;
 
 /** Prefixes server `i` (1-based) originates: `fd1i:HI:LO::/64`, canonical. */
 export function serverPrefixes(i: number, n: number): string[] {
@@ -71,6 +69,16 @@ export interface Progress {
   readonly good: number;
   readonly want: number;
   readonly done: boolean;
+}
+
+/**
+ * How the convergence was observed: passes over the routers and the time
+ * spent in them (a figure is only as fine as one pass; the bench process
+ * shares the CPUs with the daemons).
+ */
+export interface Polls {
+  passes: number;
+  busyMs: number;
 }
 
 /** Expected tables for the lab, and a netlink socket per namespace to dump them. */
@@ -170,11 +178,13 @@ export class Convergence {
     t0: number,
     ms: number,
     everyMs = 50,
-  ): Promise<{ ok: true; ms: number } | { ok: false; progress: Progress[] }> {
+  ): Promise<({ ok: true; ms: number } | { ok: false; progress: Progress[] }) & { polls: Polls }> {
     const want = new Map(routers.map((r) => [r.name, this.expected(r, n, hops)]));
     const done = new Set<string>();
     let last: Progress[] = [];
+    const polls: Polls = { passes: 0, busyMs: 0 };
     for (;;) {
+      const p0 = performance.now();
       last = [];
       for (const r of routers) {
         if (done.has(r.name)) continue;
@@ -182,14 +192,16 @@ export class Convergence {
         last.push(p);
         if (p.done) done.add(r.name);
       }
+      polls.passes += 1;
+      polls.busyMs += performance.now() - p0;
       if (done.size === routers.length) {
         const at = performance.now() - t0;
         // Confirm all at once: a router counted earlier must not have regressed.
         const again = await Promise.all(routers.map((r) => this.check(r, want.get(r.name) ?? new Map())));
-        if (again.every((p) => p.done)) return { ok: true, ms: at };
+        if (again.every((p) => p.done)) return { ok: true, ms: at, polls };
         for (const p of again) if (!p.done) done.delete(p.router);
       }
-      if (performance.now() - t0 > ms) return { ok: false, progress: last };
+      if (performance.now() - t0 > ms) return { ok: false, progress: last, polls };
       await new Promise((r) => setTimeout(r, everyMs));
     }
   }

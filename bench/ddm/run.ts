@@ -34,7 +34,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DAEMON_ENTRY, DdmLab, type Router } from "../../tests/integration/ddm/lab.js";
-import { Convergence, type Progress, serverPrefixes } from "./converged.js";
+import { Convergence, type Polls, type Progress, serverPrefixes } from "./converged.js";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -79,6 +79,10 @@ const cpuDelta = (lab: DdmLab, before: Map<string, number>): string =>
 const mono = (): string => (process.hrtime.bigint() / 1000n).toString();
 const progress = (ps: readonly Progress[]): string =>
   ps.map((p) => `${p.router} ${p.good}/${p.want} good, ${p.routes} routes`).join("; ");
+
+/** The observation's resolution: polls of all routers, and the mean time one took. */
+const polled = (p: Polls): string =>
+  `${p.passes} polls of ${(p.busyMs / Math.max(1, p.passes)).toFixed(0)} ms`;
 
 /** Log lines seen so far per router, to report only what a measurement caused. */
 const mark = (lab: DdmLab): Map<string, number> =>
@@ -165,7 +169,7 @@ async function bench(n: number, round: number): Promise<void> {
     if (values.profile !== undefined) console.log(`${tag}: converge window --from ${m0} --to ${mono()}`);
     if (c.ok)
       console.log(
-        `${tag}: announce → converged ${c.ms.toFixed(0)} ms (slowest PUT answered at ${putMs} ms; sessions lost ${flaps(lab, logs0)}); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
+        `${tag}: announce → converged ${c.ms.toFixed(0)} ms (slowest PUT answered at ${putMs} ms; sessions lost ${flaps(lab, logs0)}; ${polled(c.polls)}); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
       );
     else {
       console.log(`${tag}: NOT converged in ${timeoutMs} ms; load ${load()}; ${progress(c.progress)}`);
@@ -195,7 +199,7 @@ async function bench(n: number, round: number): Promise<void> {
     if (values.profile !== undefined) console.log(`${tag}: restore window --from ${ms0} --to ${mono()}`);
     if (back.ok)
       console.log(
-        `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
+        `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}; ${polled(back.polls)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
       );
     if (back.ok && values.verbose) console.log(trouble(lab, logs1));
     else if (!back.ok) {
