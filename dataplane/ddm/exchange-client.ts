@@ -10,6 +10,14 @@
  *
  * A pull fails on any of: deadline, transport error, non-2xx status, a body
  * that does not parse, or one over the response limit.
+ *
+ * A pull's deadline scales with the table it carries: the configured timeout
+ * covers the request and the peer building its answer, up to the response
+ * head; once the head declares the body's length, the deadline moves out by
+ * that length at `PULL_BYTES_PER_MS` (a 30,000-route v3 answer is ~1.6 MB,
+ * so +1.6 s). A fixed deadline sized for a small table failed every pull of a
+ * large one on a busy host, and one sized for the largest hid a dead peer for
+ * as long. A body without a declared length gets no allowance.
  */
 import { request } from "node:http";
 import { err, ok, type Result } from "../../protocols/common/result.js";
@@ -44,6 +52,9 @@ type RawError =
   | { readonly code: "transport"; readonly detail: string }
   | { readonly code: "too-large" };
 
+/** The slowest body transfer a pull allows for (bytes per ms, i.e. 1 MB/s), on top of its timeout. */
+export const PULL_BYTES_PER_MS = 1000;
+
 function call(
   peer: PeerEndpoint,
   method: "GET" | "PUT",
@@ -51,7 +62,9 @@ function call(
   body: string | null,
   timeoutMs: number,
   limit: number,
+  bytesPerMs: number | null = null,
 ): Promise<Result<Raw, RawError>> {
+  const start = performance.now();
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: Result<Raw, RawError>) => {
@@ -77,6 +90,12 @@ function call(
         },
       },
       (res) => {
+        const declared = Number(res.headers["content-length"]);
+        if (bytesPerMs !== null && Number.isFinite(declared) && declared > 0 && declared <= limit) {
+          clearTimeout(timer);
+          const at = start + timeoutMs + Math.ceil(declared / bytesPerMs);
+          timer = setTimeout(expire, Math.max(0, at - performance.now()));
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (c: Buffer) => {
@@ -92,10 +111,11 @@ function call(
         res.on("error", (e) => finish(err({ code: "transport", detail: e.message })));
       },
     );
-    const timer = setTimeout(() => {
+    const expire = () => {
       finish(err({ code: "timeout" }));
       req.destroy();
-    }, timeoutMs);
+    };
+    let timer = setTimeout(expire, timeoutMs);
     req.on("error", (e) => finish(err({ code: "transport", detail: e.message })));
     req.end(body ?? undefined);
   });
@@ -120,14 +140,14 @@ export async function pushUpdate(
   return r.value.status >= 200 && r.value.status < 300 ? "ok" : "rejected";
 }
 
-/** Pull the peer's table in its version. */
+/** Pull the peer's table in its version; `timeoutMs` up to the answer's head, plus its length at `PULL_BYTES_PER_MS`. */
 export async function pullFrom(
   peer: PeerEndpoint,
   version: ExchangeVersion,
   timeoutMs: number,
   limit: number = DEFAULT_EXCHANGE_BODY_LIMIT,
 ): Promise<Result<PullResponse, PullError>> {
-  const r = await call(peer, "GET", `/v${version}/pull`, null, timeoutMs, limit);
+  const r = await call(peer, "GET", `/v${version}/pull`, null, timeoutMs, limit, PULL_BYTES_PER_MS);
   if (!r.ok) return r;
   if (r.value.status < 200 || r.value.status >= 300) return err({ code: "status", status: r.value.status });
   const p = parsePullResponse(r.value.body ?? "", version);

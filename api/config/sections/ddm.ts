@@ -59,7 +59,7 @@ export const DdmSection = Type.Object(
       default: "3s",
       min: "1ms",
       description:
-        "timeout of exchange pull requests (ddmd hard-codes 250 ms, too short for a pull of tens of thousands of routes)",
+        "timeout of an exchange pull up to the answer's head (ddmd hard-codes 250 ms for the whole pull); the body then gets 1 ms per 1,000 declared bytes more, so the deadline scales with the peer's table",
     }),
     "exchange-body-limit": Type.Integer({
       minimum: 1024 * 1024,

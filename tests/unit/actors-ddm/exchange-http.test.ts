@@ -161,4 +161,37 @@ describe("exchange server and client on ::1", () => {
       bad.close();
     }
   });
+
+  it("a pull's deadline grows with the declared body length, and a stalled body still times out", async () => {
+    const body = JSON.stringify({ underlay: [{ destination: "fd00:9::/64", path: ["s9"] }], tunnel: null });
+    const padded = body.padEnd(400_000, " ");
+    const slow = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(padded) });
+      if (req.url === "/v3/pull") {
+        // 400 kB in four pieces over ~300 ms: beyond the 150 ms timeout, within its 400 ms allowance.
+        let i = 0;
+        const next = () => {
+          res.write(padded.slice(i * 100_000, (i + 1) * 100_000));
+          i += 1;
+          if (i < 4) setTimeout(next, 100);
+          else res.end();
+        };
+        next();
+      } else res.write(padded.slice(0, 1000)); // v2: the rest never comes
+    });
+    await new Promise<void>((r) => slow.listen(0, "::1", r));
+    const port = (slow.address() as { port: number }).port;
+    try {
+      const r = await pullFrom({ addr: "::1", port }, 3, 150);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(r.value.underlay.length, 1);
+      const t0 = performance.now();
+      const stalled = await pullFrom({ addr: "::1", port }, 2, 150);
+      assert.deepEqual(stalled, { ok: false, error: { code: "timeout" } });
+      assert.ok(performance.now() - t0 < 150 + 400 + 300, "bounded by timeout + allowance");
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
 });
