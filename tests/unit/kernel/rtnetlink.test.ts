@@ -218,6 +218,23 @@ describe("rtnetlink replies", () => {
     );
   });
 
+  it("decodes a batch of acks and errors in order, and fails whole on a bad header after them", () => {
+    const ack = (seq: number) =>
+      `24000000 0200 0001 ${seq.toString(16).padStart(2, "0")}000000 1f6b0000 00000000 5c000000180005050100000000000000`;
+    const esrch = "24000000 0200 0001 09000000 1f6b0000 fdffffff 5c000000180005050900000000000000";
+    assert.deepEqual(replies(hex(`${ack(1)} ${ack(2)} ${esrch} ${ack(3)}`)), [
+      { kind: "ack", seq: 1 },
+      { kind: "ack", seq: 2 },
+      { kind: "error", seq: 9, errno: 3, message: null },
+      { kind: "ack", seq: 3 },
+    ]);
+    // A short NLMSG_ERROR is not an ack: its payload is too short for the echoed header.
+    const r = decodeReplies(hex(`${ack(1)} 14000000 0200 0000 00000000 00000000 00000000`));
+    assert.deepEqual(r.ok ? "ok" : `${r.error.code}@${r.error.offset}`, "NL_E_TRUNCATED_PAYLOAD@16");
+    const t = decodeReplies(hex(`${ack(1)} ${ack(2)} 1000`));
+    assert.deepEqual(t.ok ? "ok" : `${t.error.code}@${t.error.offset}`, "NL_E_TRUNCATED_HEADER@72");
+  });
+
   it("decodes a captured -ESRCH (no such route) with the original request echoed", () => {
     assert.deepEqual(replies(hex(DELETE_ESRCH)), [{ kind: "error", seq: 4, errno: 3, message: null }]);
   });
