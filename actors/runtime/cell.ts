@@ -1,13 +1,14 @@
 /**
  * One actor: its bounded mailbox, state, timers, children and the nact actor
- * of its current incarnation. A cell outlives incarnations (restarts), so an
- * `ActorRef` stays valid across them; identity is the path.
+ * of its current incarnation (which mirrors the tree; it carries no
+ * messages). A cell outlives incarnations (restarts), so an `ActorRef` stays
+ * valid across them; identity is the path.
  *
- * Message flow: `tell` → `Mailbox.offer` → `kick` hands nact one token →
- * nact calls `onToken` on a `setImmediate` → one envelope is handled (system
- * envelopes — init, timer fires — first) → `next` hands nact another token or
- * goes idle. Faults never reach nact: they are caught here and handed to
- * `supervision.ts` on a tracked promise.
+ * Message flow: `tell` → `Mailbox.offer` → `kick` puts the cell in the
+ * system's run queue (once) → the next round calls `runToken` → one envelope
+ * is handled (system envelopes — init, timer fires — first) → `next` queues
+ * the cell again or goes idle. Faults never leave the cell: they are caught
+ * here and handed to `supervision.ts` on a tracked promise.
  */
 import { DEFAULT_BACKOFF, SlidingWindow } from "./backoff.js";
 import type { RuntimeCore, Supervisor } from "./core.js";
@@ -16,7 +17,8 @@ import { crashReason } from "./errors.js";
 import { actorLogger, type Logger } from "./logger.js";
 import { DEFAULT_MAILBOX, Mailbox } from "./mailbox.js";
 import type { DropReason } from "./metrics.js";
-import { type NactRef, spawnNact, stopNact, wakeNact } from "./nact-adapter.js";
+import { type NactRef, spawnNact, stopNact } from "./nact-adapter.js";
+import type { Runnable } from "./run-queue.js";
 import { failCell } from "./supervision.js";
 import { TimerTable } from "./timers.js";
 import type { ActorContext, ActorSpec, CrashPolicy, SupervisionOptions, TellResult } from "./types.js";
@@ -53,7 +55,7 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
 }
 
 /** An actor cell; fields are runtime-internal. */
-export class Cell implements Supervisor {
+export class Cell implements Supervisor, Runnable {
   readonly path: string;
   readonly ref: CellRef<unknown>;
   readonly children = new Map<string, Cell>();
@@ -141,7 +143,7 @@ export class Cell implements Supervisor {
     this.failing = false;
     this.ctx = new CellContext(this, inc);
     this.restartWindow.clear();
-    this.nactRef = spawnNact(this.parent.nactParent(), this.name, () => this.onToken(inc));
+    this.nactRef = spawnNact(this.parent.nactParent(), this.name);
     this.status = first ? "running" : "restarting";
     this.sys.length = 0;
     this.sys.push(INIT);
@@ -176,16 +178,16 @@ export class Cell implements Supervisor {
     return this.timerTable;
   }
 
-  /** Give nact a token if there is work and none is outstanding. */
+  /** Queue the cell if it has work and is neither queued nor handling a message. */
   kick(): void {
     if (this.inFlight || this.nactRef === undefined) return;
     if (this.sys.length === 0 && this.mailbox.size === 0) return;
     this.inFlight = true;
     this.core.busyInc();
-    wakeNact(this.nactRef);
+    this.core.runQueue.schedule(this, this.incarnation);
   }
 
-  /** Mark the outstanding token consumed with no more work. */
+  /** Mark the cell out of the run queue with no more work. */
   idle(): void {
     if (!this.inFlight) return;
     this.inFlight = false;
@@ -213,27 +215,33 @@ export class Cell implements Supervisor {
     return this.ctx;
   }
 
-  private onToken(inc: number): void | Promise<void> {
+  /** Called by the run queue: handle one envelope of incarnation `inc` (a stale incarnation's turn is void). */
+  runToken(inc: number): void {
     if (inc !== this.incarnation) return;
     const env = this.sys.shift();
     if (env !== undefined) {
-      if (env.t === "init") return this.run(inc, "init", undefined);
+      if (env.t === "init") {
+        this.run(inc, "init", undefined);
+        return;
+      }
       this.queuedFires?.delete(env.name);
       if (this.timerTable?.take(env.name, env.gen) !== true) {
         this.dropped("stale-timer");
         this.next();
         return;
       }
-      return this.run(inc, "receive", env.msg);
+      this.run(inc, "receive", env.msg);
+      return;
     }
     if (this.mailbox.size === 0) {
       this.idle();
       return;
     }
-    return this.run(inc, "receive", this.mailbox.shift());
+    this.run(inc, "receive", this.mailbox.shift());
   }
 
-  private run(inc: number, phase: "init" | "receive", msg: unknown): void | Promise<void> {
+  /** Run a handler; a synchronous result commits now, a promise when it settles (the cell stays busy meanwhile). */
+  private run(inc: number, phase: "init" | "receive", msg: unknown): void {
     const t0 = performance.now();
     let r: unknown;
     try {
@@ -243,10 +251,11 @@ export class Cell implements Supervisor {
       return;
     }
     if (isPromiseLike(r)) {
-      return Promise.resolve(r).then(
+      void Promise.resolve(r).then(
         (s) => this.commit(inc, s, phase, t0),
         (e: unknown) => this.crashed(inc, e, phase),
       );
+      return;
     }
     this.commit(inc, r, phase, t0);
   }
@@ -263,8 +272,9 @@ export class Cell implements Supervisor {
     this.next();
   }
 
+  /** After a handled envelope: back to the end of the run queue if more work waits, else idle. */
   private next(): void {
-    if (this.sys.length > 0 || this.mailbox.size > 0) wakeNact(this.nactRef as NactRef);
+    if (this.sys.length > 0 || this.mailbox.size > 0) this.core.runQueue.schedule(this, this.incarnation);
     else this.idle();
   }
 

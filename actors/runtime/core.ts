@@ -11,6 +11,7 @@ import type { NactRef } from "./nact-adapter.js";
 import type { SlidingWindow } from "./backoff.js";
 import type { SupervisionOptions } from "./types.js";
 import type { Cell } from "./cell.js";
+import { RunQueue } from "./run-queue.js";
 
 /** Anything that supervises children: an actor cell or the system root. */
 export interface Supervisor {
@@ -34,6 +35,8 @@ export class RuntimeCore {
   readonly cells = new Set<Cell>();
   /** Restart timers not yet fired; `stop()` clears them so the process can exit. */
   readonly pendingRestarts = new Set<TimerHandle>();
+  /** Actors with work, served one envelope each per round (run-queue.ts). */
+  readonly runQueue: RunQueue;
   restartSeq = 0;
   stopped = false;
   private busy = 0;
@@ -48,9 +51,11 @@ export class RuntimeCore {
     readonly metrics: RuntimeMetrics,
     readonly nactSystem: NactRef,
     private readonly onFatal: (reason: Error) => void,
-  ) {}
+  ) {
+    this.runQueue = new RunQueue((e: unknown) => this.log.error({ err: e }, "actor dispatch failed"));
+  }
 
-  /** An actor got work (a token is with nact). */
+  /** An actor got work (it is in the run queue or handling a message). */
   busyInc(): void {
     this.busy += 1;
   }

@@ -5,9 +5,12 @@
  *
  * Run (as root for the private network namespace; see below):
  *   node --import tsx bench/health/run.ts [--backends N] [--seconds S] [--rounds R] [--no-haproxy] [--no-netns]
- *     [--noop-probes] [--tsx]
+ *     [--noop-probes] [--tsx] [--cpu-prof DIR] [--checker-flags "NODE FLAGS"]
  * `--noop-probes`: probes that pass at once (what actors, core and metrics cost alone);
- * `--tsx`: run the checker from source instead of the tsc output (see `compiledTree`).
+ * `--tsx`: run the checker from source instead of the tsc output (see `compiledTree`);
+ * `--cpu-prof DIR`: write a V8 CPU profile of each checker process into DIR (open it in
+ * Chrome DevTools, or summarise it with `bench/health/prof-summary.ts`); `--checker-flags`:
+ * extra node flags for the checker (e.g. `--perf-basic-prof` for `perf record`).
  *
  * Three processes per phase, so nobody is billed for another's work: the
  * listeners (`servers.ts`, shared by both checkers), the checker under test
@@ -56,6 +59,17 @@ const ROUNDS = arg("--rounds", 3);
 const WARMUP_MS = arg("--warmup", 5) * 1000;
 const noopProbes = process.argv.includes("--noop-probes");
 const withHaproxy = !process.argv.includes("--no-haproxy") && !noopProbes;
+const argText = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const cpuProfDir = argText("--cpu-prof");
+const checkerFlags = [
+  ...(cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfDir]),
+  ...(argText("--checker-flags")
+    ?.split(" ")
+    .filter((f) => f !== "") ?? []),
+];
 const NETNS_ENV = "MAGNETITE_BENCH_NETNS";
 const inNetns = process.env[NETNS_ENV] === "1";
 
@@ -144,11 +158,11 @@ async function compiledTree(): Promise<{ dir: string; outDir: string } | undefin
 }
 const tree = await compiledTree();
 
-function forkTs(file: string, args: string[]): Promise<ChildProcess> {
+function forkTs(file: string, args: string[], execArgv: string[] = []): Promise<ChildProcess> {
   const child =
     tree === undefined
-      ? fork(new URL(file, import.meta.url), args, { execArgv: ["--import", "tsx"] })
-      : fork(join(tree.outDir, "bench", "health", file.replace(/\.ts$/, ".js")), args, { execArgv: [] });
+      ? fork(new URL(file, import.meta.url), args, { execArgv: ["--import", "tsx", ...execArgv] })
+      : fork(join(tree.outDir, "bench", "health", file.replace(/\.ts$/, ".js")), args, { execArgv });
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
@@ -175,12 +189,11 @@ const counts = (servers: ChildProcess) => request<Counts>(servers, { t: "counts"
 const opened = activeOpens;
 
 async function runOurs(ports: { tcpPort: number; httpPort: number }, servers: ChildProcess) {
-  const checker = await forkTs("./checker.ts", [
-    String(N),
-    String(ports.tcpPort),
-    String(ports.httpPort),
-    ...(noopProbes ? ["noop"] : []),
-  ]);
+  const checker = await forkTs(
+    "./checker.ts",
+    [String(N), String(ports.tcpPort), String(ports.httpPort), ...(noopProbes ? ["noop"] : [])],
+    checkerFlags,
+  );
   checker.removeAllListeners("exit");
   try {
     await sleep(WARMUP_MS);
