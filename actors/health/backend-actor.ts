@@ -66,6 +66,13 @@ export interface BackendDeps {
   readonly watch: ProbeWatch;
   readonly random: Random;
   readonly historyLimit: number;
+  /**
+   * Largest slack of a probe timer (ms): a probe may start this much after its
+   * scheduled instant so that probes due close together share one event-loop
+   * wake-up (actors/runtime/timer-wheel.ts). Capped per backend at 1 % of its
+   * fast interval, far inside the ±10 % jitter every interval already has (§2.4).
+   */
+  readonly probeSlackMs: number;
   /** Called as each probe starts with how late it is (for the benchmark); optional. */
   readonly onProbeStart?: (lateMs: number) => void;
 }
@@ -108,6 +115,9 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     probe = p.value;
   }
   const type = initial.check?.type;
+  const timerOptions = {
+    slackMs: config.timing === undefined ? 0 : Math.min(deps.probeSlackMs, config.timing.fastInterval / 100),
+  };
   const counterGauge = { backend: name };
   // Metric handles resolved once per actor, not per probe (metrics.ts, "Hot path").
   const latenessObserver = deps.metrics.lateness.bind({});
@@ -176,7 +186,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     for (const a of actions) {
       switch (a.kind) {
         case "arm-probe":
-          ctx.timers.arm("probe", a.delay, { t: "due", token: a.token });
+          ctx.timers.arm("probe", a.delay, { t: "due", token: a.token }, timerOptions);
           deps.watch.expect(name, a.dueAt);
           break;
         case "run-probe":

@@ -174,7 +174,7 @@ export class Cell implements Supervisor, Runnable {
 
   /** This cell's timer table (created on first use). */
   get timers(): TimerTable<unknown> {
-    this.timerTable ??= new TimerTable(this.core.clock, (n, g, m) => this.timerFired(n, g, m));
+    this.timerTable ??= new TimerTable(this.core.timerWheel, (n, g, m) => this.timerFired(n, g, m));
     return this.timerTable;
   }
 

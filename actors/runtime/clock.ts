@@ -18,6 +18,12 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Cancel a pending timer; cancelling a fired or unknown handle is a no-op. */
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * How much earlier than `now()` says a timer may fire (absent: exact). The
+   * runtime's timer wheel fires buckets due within this tolerance instead of
+   * waking up again for a fraction of a millisecond.
+   */
+  readonly earlyMs?: number;
 }
 
 /** Node's timers cap delays at 2^31-1 ms and fire immediately beyond; clamp instead. */
@@ -31,6 +37,13 @@ export function clampDelay(ms: number): number {
 
 /** The production clock: `performance.now()` and the global timers. */
 export class SystemClock implements Clock {
+  /**
+   * Node's timers compare against libuv's loop clock, truncated to whole
+   * milliseconds, so a timer can fire up to 1 ms before `performance.now()`
+   * has advanced by its full delay.
+   */
+  readonly earlyMs = 1;
+
   now(): Millis {
     return performance.now() as Millis;
   }

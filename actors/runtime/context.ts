@@ -11,7 +11,7 @@ import { type AnySpec, Cell } from "./cell.js";
 import { RuntimeError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { stopAndForget } from "./supervision.js";
-import type { ActorContext, ActorRef, ActorSpec, TellResult, Timers } from "./types.js";
+import type { ActorContext, ActorRef, ActorSpec, TellResult, TimerOptions, Timers } from "./types.js";
 
 /** nact's actor-name alphabet (RFC 1738 "safe"/"extra" characters); no "/" so paths stay unambiguous. */
 const NAME_RE = /^[a-z0-9\-$_.+!*'(),]+$/i;
@@ -36,8 +36,8 @@ class ContextTimers implements Timers<unknown> {
     private readonly cell: Cell,
     private readonly inc: number,
   ) {}
-  arm(name: string, delayMs: number, msg: unknown): void {
-    if (this.cell.incarnation === this.inc) this.cell.timers.arm(name, delayMs, msg);
+  arm(name: string, delayMs: number, msg: unknown, options?: TimerOptions): void {
+    if (this.cell.incarnation === this.inc) this.cell.timers.arm(name, delayMs, msg, options?.slackMs);
   }
   cancel(name: string): void {
     if (this.cell.incarnation === this.inc) this.cell.timers.cancel(name);

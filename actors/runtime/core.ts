@@ -12,6 +12,7 @@ import type { SlidingWindow } from "./backoff.js";
 import type { SupervisionOptions } from "./types.js";
 import type { Cell } from "./cell.js";
 import { RunQueue } from "./run-queue.js";
+import { TimerWheel } from "./timer-wheel.js";
 
 /** Anything that supervises children: an actor cell or the system root. */
 export interface Supervisor {
@@ -37,6 +38,8 @@ export class RuntimeCore {
   readonly pendingRestarts = new Set<TimerHandle>();
   /** Actors with work, served one envelope each per round (run-queue.ts). */
   readonly runQueue: RunQueue;
+  /** Every actor timer of the system, on one clock timer (timer-wheel.ts). */
+  readonly timerWheel: TimerWheel;
   restartSeq = 0;
   stopped = false;
   private busy = 0;
@@ -51,8 +54,12 @@ export class RuntimeCore {
     readonly metrics: RuntimeMetrics,
     readonly nactSystem: NactRef,
     private readonly onFatal: (reason: Error) => void,
+    timerSlackMs: number,
   ) {
     this.runQueue = new RunQueue((e: unknown) => this.log.error({ err: e }, "actor dispatch failed"));
+    this.timerWheel = new TimerWheel(clock, timerSlackMs, (e: unknown) =>
+      this.log.error({ err: e }, "actor timer delivery failed"),
+    );
   }
 
   /** An actor got work (it is in the run queue or handling a message). */

@@ -52,6 +52,7 @@ export type {
   StatelessSpec,
   SupervisionOptions,
   TellResult,
+  TimerOptions,
   Timers,
   UndeliveredReason,
 } from "./types.js";

@@ -34,6 +34,14 @@ export interface ActorSystemOptions {
   readonly random?: Random;
   /** How the root supervises top-level actors. */
   readonly supervision?: Partial<SupervisionOptions>;
+  /**
+   * Default slack of actor timers (`ctx.timers.arm`): a fire may be up to
+   * this late so that timers due close together share one event-loop
+   * wake-up (timer-wheel.ts). Default 1 ms on the system clock (Node's own
+   * timer resolution) and 0 (exact) on an injected clock, so fake-clock
+   * tests see fires at their exact instants.
+   */
+  readonly timerSlackMs?: number;
 }
 
 /** Result of `ActorSystem.stop`. */
@@ -103,6 +111,7 @@ export function createActorSystem(options: ActorSystemOptions): ActorSystem {
     metrics,
     nactSystem,
     options.onFatal,
+    options.timerSlackMs ?? (options.clock === undefined ? 1 : 0),
   );
   metrics.setSource(() => core.cells);
   const root = new Root(supervisionOf(options.supervision), nactSystem, () => core);
@@ -131,6 +140,7 @@ export function createActorSystem(options: ActorSystemOptions): ActorSystem {
       for (const c of core.cells) if (c.status !== "stopped") c.endIncarnation("stopped");
     }
     stopNact(nactSystem);
+    core.timerWheel.clear();
     metrics.close();
     return { clean };
   };

@@ -3,41 +3,55 @@
  * generation (style guide rule 7; DESIGN.md, Actors). Re-arming or cancelling
  * bumps/forgets the generation, so a fire that was already queued when the
  * actor changed its mind is recognised as stale and dropped instead of
- * delivering an outdated timeout.
+ * delivering an outdated timeout. The timers themselves live in the system's
+ * shared `TimerWheel` (one clock timer for all actors).
  */
-import type { Clock, TimerHandle } from "./clock.js";
+import type { Bucket, TimerWheel, WheelEntry } from "./timer-wheel.js";
 
-type Entry = { readonly gen: number; handle: TimerHandle | undefined };
+/** One armed timer: its generation and message, and its place in the wheel. */
+class Armed<M> implements WheelEntry {
+  bucket: Bucket | undefined = undefined;
+  index = -1;
+  constructor(
+    private readonly table: TimerTable<M>,
+    readonly name: string,
+    readonly gen: number,
+    readonly msg: M,
+  ) {}
+  fire(): void {
+    this.table.fired(this);
+  }
+}
 
 /** Named one-shot timers with generation tags. */
 export class TimerTable<M> {
-  private readonly armed = new Map<string, Entry>();
+  private readonly armed = new Map<string, Armed<M>>();
   private gen = 0;
 
-  /** `deliver` is called on the clock's macrotask with the fire's generation. */
+  /** `deliver` is called from the wheel's macrotask with the fire's generation. */
   constructor(
-    private readonly clock: Clock,
+    private readonly wheel: TimerWheel,
     private readonly deliver: (name: string, gen: number, msg: M) => void,
   ) {}
 
-  /** (Re-)arm `name`; the previous clock timer, if pending, is cleared and its generation retired. */
-  arm(name: string, delayMs: number, msg: M): void {
+  /**
+   * (Re-)arm `name`; the previous timer, if pending, is unscheduled and its
+   * generation retired. `slackMs`: how late the fire may be to share a
+   * wake-up with other timers (default: the system's).
+   */
+  arm(name: string, delayMs: number, msg: M, slackMs?: number): void {
     const prev = this.armed.get(name);
-    if (prev?.handle !== undefined) this.clock.clearTimeout(prev.handle);
-    const gen = ++this.gen;
-    const entry: Entry = { gen, handle: undefined };
+    if (prev !== undefined) this.wheel.cancel(prev);
+    const entry = new Armed(this, name, ++this.gen, msg);
     this.armed.set(name, entry);
-    entry.handle = this.clock.setTimeout(() => {
-      entry.handle = undefined;
-      this.deliver(name, gen, msg);
-    }, delayMs);
+    this.wheel.schedule(entry, delayMs, slackMs);
   }
 
   /** Disarm `name`; a queued fire becomes stale. */
   cancel(name: string): void {
     const e = this.armed.get(name);
     if (e === undefined) return;
-    if (e.handle !== undefined) this.clock.clearTimeout(e.handle);
+    this.wheel.cancel(e);
     this.armed.delete(name);
   }
 
@@ -56,7 +70,12 @@ export class TimerTable<M> {
 
   /** Cancel everything (the incarnation ended). */
   clear(): void {
-    for (const e of this.armed.values()) if (e.handle !== undefined) this.clock.clearTimeout(e.handle);
+    for (const e of this.armed.values()) this.wheel.cancel(e);
     this.armed.clear();
+  }
+
+  /** Called by an entry when the wheel fires it. */
+  fired(e: Armed<M>): void {
+    this.deliver(e.name, e.gen, e.msg);
   }
 }

@@ -58,10 +58,22 @@ export interface SupervisionOptions {
   readonly backoff: BackoffOptions;
 }
 
+/** Per-timer options of `Timers.arm`. */
+export interface TimerOptions {
+  /** Maximum lateness accepted to share a wake-up (ms, ≥ 0). */
+  readonly slackMs?: number;
+}
+
 /** Generation-tagged timers whose fires are messages to self. */
 export interface Timers<M> {
-  /** (Re-)arm `name` to deliver `msg` after `delayMs`; re-arming supersedes any earlier fire, even one already queued. */
-  arm(name: string, delayMs: number, msg: M): void;
+  /**
+   * (Re-)arm `name` to deliver `msg` after `delayMs`; re-arming supersedes any
+   * earlier fire, even one already queued. `options.slackMs`: how late the fire
+   * may be so it can share an event-loop wake-up with other timers (default:
+   * the system's `timerSlackMs`); for timers whose exact instant does not
+   * matter, such as jittered periodic work.
+   */
+  arm(name: string, delayMs: number, msg: M, options?: TimerOptions): void;
   /** Cancel `name`; a fire already queued is dropped as stale. */
   cancel(name: string): void;
   /** True while `name` is armed (or fired but not yet handled). */

@@ -197,4 +197,28 @@ describe("health backend actor (fake clock, scripted probes)", () => {
     assert.equal(h.script.runs.length - t1, 2, "every 3000 ms while fully down");
     await h.close();
   });
+
+  for (const [slack, expected] of [
+    [10, 1510],
+    [0, 1503],
+  ] as const) {
+    it(`a probe timer waits at most the probe slack (${slack} ms) past its due instant, never less`, async () => {
+      const check = tcpCheck({ interval: 1000, fastInterval: 1000 });
+      const h = await harness([backend("web1", "192.0.2.1", { check })], {
+        service: { probeSlackMs: slack },
+      });
+      await h.advance(1003, 1);
+      assert.equal((await h.service.operate("web1", "pause")).ok, true);
+      assert.equal((await h.service.operate("web1", "resume")).ok, true);
+      const runs = h.script.runs.length;
+      // Resumed at +1003: the first probe is due half a fast interval later (random 0.5), at +1503;
+      // 1 % of the 1 s fast interval is 10 ms, so with the slack it starts on the 10 ms grid.
+      await h.advance(600, 1);
+      assert.deepEqual(
+        h.script.runs.slice(runs).map((r) => r.at - 1_000_000),
+        [expected],
+      );
+      await h.close();
+    });
+  }
 });
