@@ -78,8 +78,6 @@ export class Cell implements Supervisor, Runnable {
   restartToken = 0;
   nactRef: NactRef | undefined = undefined;
   readonly sys: SysEnvelope[] = [];
-  // Allocated on first use: most of ten thousand actors never arm a timer.
-  private queuedFires: Map<string, SysEnvelope & { t: "timer" }> | undefined;
   private ctx: CellContext;
   private logger: Logger | undefined;
   private handling: { observe(v: number): void };
@@ -200,7 +198,6 @@ export class Cell implements Supervisor, Runnable {
     this.idle();
     this.status = final;
     this.timerTable?.clear();
-    this.queuedFires?.clear();
     this.sys.length = 0;
     if (this.nactRef !== undefined) stopNact(this.nactRef);
     this.nactRef = undefined;
@@ -224,7 +221,6 @@ export class Cell implements Supervisor, Runnable {
         this.run(inc, "init", undefined);
         return;
       }
-      this.queuedFires?.delete(env.name);
       if (this.timerTable?.take(env.name, env.gen) !== true) {
         this.dropped("stale-timer");
         this.next();
@@ -297,17 +293,16 @@ export class Cell implements Supervisor, Runnable {
 
   private timerFired(name: string, gen: number, msg: unknown): void {
     if (this.status === "stopped") return;
-    // Coalesce: at most one queued fire per name, holding the newest generation.
-    this.queuedFires ??= new Map();
-    const queued = this.queuedFires.get(name);
-    if (queued !== undefined) {
-      queued.gen = gen;
-      queued.msg = msg;
-      return;
+    // Coalesce: at most one queued fire per name, holding the newest generation. The
+    // system queue holds init plus at most one fire per timer name, so a scan is short.
+    for (const env of this.sys) {
+      if (env.t === "timer" && env.name === name) {
+        env.gen = gen;
+        env.msg = msg;
+        return;
+      }
     }
-    const env = { t: "timer" as const, name, gen, msg };
-    this.queuedFires.set(name, env);
-    this.sys.push(env);
+    this.sys.push({ t: "timer", name, gen, msg });
     this.kick();
   }
 }

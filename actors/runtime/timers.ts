@@ -8,15 +8,22 @@
  */
 import type { Bucket, TimerWheel, WheelEntry } from "./timer-wheel.js";
 
-/** One armed timer: its generation and message, and its place in the wheel. */
+/**
+ * One timer name of one actor: its current generation and message, whether it
+ * is armed (or fired and not yet handled), and its place in the wheel. Reused
+ * for every arm of the name, so a periodic timer allocates nothing per period
+ * and the table's map never shrinks and regrows (V8 rehashes a Map that drops
+ * to empty: `MapShrink` was visible per probe in `bench/health`).
+ */
 class Armed<M> implements WheelEntry {
   bucket: Bucket | undefined = undefined;
   index = -1;
+  pending = false;
   constructor(
     private readonly table: TimerTable<M>,
     readonly name: string,
-    readonly gen: number,
-    readonly msg: M,
+    public gen: number,
+    public msg: M,
   ) {}
   fire(): void {
     this.table.fired(this);
@@ -40,31 +47,37 @@ export class TimerTable<M> {
    * wake-up with other timers (default: the system's).
    */
   arm(name: string, delayMs: number, msg: M, slackMs?: number): void {
-    const prev = this.armed.get(name);
-    if (prev !== undefined) this.wheel.cancel(prev);
-    const entry = new Armed(this, name, ++this.gen, msg);
-    this.armed.set(name, entry);
-    this.wheel.schedule(entry, delayMs, slackMs);
+    let e = this.armed.get(name);
+    if (e === undefined) {
+      e = new Armed(this, name, ++this.gen, msg);
+      this.armed.set(name, e);
+    } else {
+      this.wheel.cancel(e);
+      e.gen = ++this.gen;
+      e.msg = msg;
+    }
+    e.pending = true;
+    this.wheel.schedule(e, delayMs, slackMs);
   }
 
   /** Disarm `name`; a queued fire becomes stale. */
   cancel(name: string): void {
     const e = this.armed.get(name);
-    if (e === undefined) return;
+    if (e === undefined || !e.pending) return;
     this.wheel.cancel(e);
-    this.armed.delete(name);
+    e.pending = false;
   }
 
   /** Armed, or fired and awaiting handling. */
   isArmed(name: string): boolean {
-    return this.armed.has(name);
+    return this.armed.get(name)?.pending === true;
   }
 
   /** Consume a fire: true (and disarm) when `gen` is current, false when stale. */
   take(name: string, gen: number): boolean {
     const e = this.armed.get(name);
-    if (e === undefined || e.gen !== gen) return false;
-    this.armed.delete(name);
+    if (e === undefined || !e.pending || e.gen !== gen) return false;
+    e.pending = false;
     return true;
   }
 
