@@ -1,6 +1,6 @@
 /**
  * One probe attempt on one socket: settles exactly once, with one timer for
- * the deadline and at most one listener on the owner's signal, and closes
+ * the deadline, linked to (not listening on) the owner's signal, and closes
  * its socket before the result is delivered (probe.ts contract).
  *
  * This replaces, on the TCP/HTTP path, the combined signal of `deadline.ts`
@@ -23,6 +23,43 @@ import type { ProbeFailureCode, ProbeResult } from "../../protocols/health/probe
 import { probeFailure, probePass } from "../../protocols/health/probe-result.js";
 import { classifyError } from "./classify.js";
 
+/**
+ * Attempts in flight on one owner signal, as a doubly linked list, with a
+ * single `abort` listener registered the first time the signal is seen. An
+ * owner reuses its signal for every probe until it cancels one (the backend
+ * actor does), so a probe costs two pointer updates instead of an
+ * `addEventListener`/`removeEventListener` pair on Node's EventTarget (~4 %
+ * of the checker's CPU at 5,000 probes/s in bench/health).
+ */
+class Waiters {
+  head: Attempt | undefined = undefined;
+}
+const waitersBySignal = new WeakMap<AbortSignal, Waiters>();
+
+function waitersOf(signal: AbortSignal): Waiters {
+  let w = waitersBySignal.get(signal);
+  if (w === undefined) {
+    const created = new Waiters();
+    w = created;
+    waitersBySignal.set(signal, created);
+    signal.addEventListener(
+      "abort",
+      () => {
+        let a = created.head;
+        created.head = undefined;
+        while (a !== undefined) {
+          const next = a.nextWaiter;
+          a.unlinked();
+          a.aborted();
+          a = next;
+        }
+      },
+      { once: true },
+    );
+  }
+  return w;
+}
+
 /** Largest delay `setTimeout` honours (2^31 − 1 ms); larger values fire at once. */
 const MAX_TIMEOUT_MS = 0x7fff_ffff;
 
@@ -39,24 +76,41 @@ export class Attempt {
   /** Plain TCP (a reset is possible) rather than TLS over TCP. */
   private plain = false;
   private settled = false;
-  private readonly onAbort = () => this.fail("aborted", "probe cancelled by its owner");
+  /** Links in the owner signal's list of attempts (see `Waiters`). */
+  private waiters: Waiters | undefined;
+  private prevWaiter: Attempt | undefined;
+  nextWaiter: Attempt | undefined;
 
-  constructor(
-    timeoutMs: number,
-    private readonly signal: AbortSignal | undefined,
-    timeoutDetail: string,
-  ) {
+  constructor(timeoutMs: number, signal: AbortSignal | undefined, timeoutDetail: string) {
     this.promise = new Promise((resolve) => {
       this.resolve = resolve;
     });
     if (signal?.aborted === true) {
-      this.onAbort();
+      this.aborted();
       return;
     }
-    signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (signal !== undefined) {
+      const w = waitersOf(signal);
+      this.waiters = w;
+      this.nextWaiter = w.head;
+      if (w.head !== undefined) w.head.prevWaiter = this;
+      w.head = this;
+    }
     // Round up so a fractional timeout never cuts a probe short.
     const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
     this.timer = setTimeout(() => this.fail("timeout", timeoutDetail), delay);
+  }
+
+  /** The owner cancelled the probe. */
+  aborted(): void {
+    this.fail("aborted", "probe cancelled by its owner");
+  }
+
+  /** Forget the links to the signal's list (the list was dropped by an abort). */
+  unlinked(): void {
+    this.waiters = undefined;
+    this.prevWaiter = undefined;
+    this.nextWaiter = undefined;
   }
 
   /** True once a result is decided. */
@@ -95,7 +149,13 @@ export class Attempt {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
-    this.signal?.removeEventListener("abort", this.onAbort);
+    const w = this.waiters;
+    if (w !== undefined) {
+      if (this.prevWaiter !== undefined) this.prevWaiter.nextWaiter = this.nextWaiter;
+      else w.head = this.nextWaiter;
+      if (this.nextWaiter !== undefined) this.nextWaiter.prevWaiter = this.prevWaiter;
+      this.unlinked();
+    }
     const s = this.socket;
     if (s !== undefined && !s.destroyed) {
       // resetAndDestroy needs an established plain TCP handle; anything else is destroyed.

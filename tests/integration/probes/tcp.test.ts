@@ -106,6 +106,25 @@ describe("TCP probe against loopback servers", () => {
     await s.allClosed();
   });
 
+  it("the owner's abort stops every probe running on its signal, before, between and after others finish", async () => {
+    // A server that reads and never answers: send/expect probes wait until aborted or timed out.
+    const s = await serve((c) => c.resume());
+    const owner = new AbortController();
+    const p = probe(s.port, { send: "ping", expect: "pong", timeoutMs: 5000 });
+    const first = p.run(target, owner.signal);
+    const quick = createTcpProbe({ port: s.port, timeoutMs: 200 }).run(target, owner.signal);
+    const second = p.run(target, owner.signal);
+    // A probe that finished on the signal leaves the others linked to it.
+    assert.equal((await quick).code, "ok");
+    const third = p.run(target, owner.signal);
+    owner.abort();
+    const codes = (await Promise.all([first, second, third])).map((r) => r.code);
+    assert.deepEqual(codes, ["aborted", "aborted", "aborted"]);
+    // An already aborted signal fails at once; a fresh one probes normally.
+    assert.equal((await p.run(target, owner.signal)).code, "aborted");
+    assert.equal((await createTcpProbe({ port: s.port, timeoutMs: 200 }).run(target, never)).code, "ok");
+  });
+
   it("a TCP reset fails with reset", async () => {
     const s = await serve((c) => c.once("data", () => c.resetAndDestroy()));
     const r = await probe(s.port, { send: "PING\r\n", expect: "+PONG" }).run(target, never);
