@@ -11,7 +11,7 @@
  */
 import { InvariantError } from "../../protocols/common/domain-error.js";
 import type { Logger } from "pino";
-import { type ActorContext, type ActorRef, type ActorSpec, ask } from "../runtime/index.js";
+import { type ActorContext, type ActorRef, type ActorSpec, ask, askEach } from "../runtime/index.js";
 import { type BackendDeps, type BackendMsg, backendActor } from "./backend-actor.js";
 import type { AdminAction, BackendSnapshot, BackendSpec, OperatorReply, ReloadPlan } from "./types.js";
 
@@ -152,14 +152,13 @@ export function healthSupervisor(deps: SupervisorDeps): ActorSpec<SupervisorMsg,
         case "list": {
           const children = [...s.children.values()];
           // Fan out without awaiting inside receive: this mailbox keeps flowing meanwhile.
-          void Promise.allSettled(
-            children.map((c) => askChild<BackendSnapshot>(c.ref, (replyTo) => ({ t: "get", replyTo }))),
-          ).then((rs) => {
-            const rows = rs.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-            if (rows.length < rs.length) {
-              ctx.log.warn({ missing: rs.length - rows.length }, "some backend actors did not answer a list");
-            }
-            msg.replyTo.tell(rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+          void askEach<BackendMsg, BackendSnapshot>(
+            children.map((c) => c.ref),
+            (replyTo) => ({ t: "get", replyTo }),
+            deps.askTimeoutMs,
+          ).then(({ answers, missing }) => {
+            if (missing > 0) ctx.log.warn({ missing }, "some backend actors did not answer a list");
+            msg.replyTo.tell(answers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
           });
           return s;
         }

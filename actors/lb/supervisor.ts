@@ -11,7 +11,7 @@
  */
 import type { FrontendSpec } from "../../protocols/lb/desired.js";
 import { assertNever } from "../../protocols/common/assert-never.js";
-import { type ActorContext, type ActorRef, type ActorSpec, ask } from "../runtime/index.js";
+import { type ActorContext, type ActorRef, type ActorSpec, ask, askEach } from "../runtime/index.js";
 import { type DataplaneDeps, type DataplaneMsg, dataplaneActor } from "./dataplane-actor.js";
 import { type FrontendDeps, type FrontendMsg, frontendActor } from "./frontend-actor.js";
 import type { OverrideStore } from "./persistence.js";
@@ -148,22 +148,13 @@ export function lbSupervisor(deps: LbSupervisorDeps): ActorSpec<LbSupervisorMsg,
         case "list": {
           const children = [...s.children.values()];
           // Fan out without awaiting inside receive: this mailbox keeps flowing meanwhile.
-          void Promise.allSettled(
-            children.map((c) =>
-              ask<FrontendMsg, FrontendSnapshot>(
-                c.ref,
-                (replyTo) => ({ t: "get", replyTo }),
-                deps.askTimeoutMs,
-              ),
-            ),
-          ).then((rs) => {
-            const rows = rs.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-            if (rows.length < rs.length)
-              ctx.log.warn(
-                { missing: rs.length - rows.length },
-                "some frontend actors did not answer a list",
-              );
-            msg.replyTo.tell(rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+          void askEach<FrontendMsg, FrontendSnapshot>(
+            children.map((c) => c.ref),
+            (replyTo) => ({ t: "get", replyTo }),
+            deps.askTimeoutMs,
+          ).then(({ answers, missing }) => {
+            if (missing > 0) ctx.log.warn({ missing }, "some frontend actors did not answer a list");
+            msg.replyTo.tell(answers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
           });
           return s;
         }

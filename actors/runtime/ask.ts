@@ -89,3 +89,20 @@ export function ask<M, R>(
     }
   });
 }
+
+/**
+ * Ask every ref the same question at once (a supervisor's list fan-out).
+ * Resolves, never rejects, with the answers that arrived, in ref order, and
+ * how many refs did not answer in time or refused the request, so a list
+ * degrades to "what answered" instead of failing on one slow actor.
+ */
+export async function askEach<M, R>(
+  refs: readonly ActorRef<M>[],
+  make: (replyTo: ActorRef<R>) => M,
+  timeoutMs: number,
+): Promise<{ answers: R[]; missing: number }> {
+  const settled = await Promise.allSettled(refs.map((ref) => ask(ref, make, timeoutMs)));
+  const answers: R[] = [];
+  for (const s of settled) if (s.status === "fulfilled") answers.push(s.value);
+  return { answers, missing: settled.length - answers.length };
+}
