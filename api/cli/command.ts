@@ -71,3 +71,27 @@ export interface Command {
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/**
+ * Call the API and check the response body's shape. On an API failure or a
+ * body that fails `check`, the reason is printed to stderr and the exit code
+ * to return is given instead of a body.
+ */
+export async function requestChecked(
+  ctx: CommandContext,
+  method: "GET" | "POST" | "PUT",
+  path: string,
+  check: (body: unknown) => boolean,
+  body?: unknown,
+): Promise<{ ok: true; body: unknown } | { ok: false; code: number }> {
+  const r = await ctx.client().request(method, path, body === undefined ? {} : { body });
+  if (!r.ok) {
+    ctx.io.err(`${r.error.message}\n`);
+    return { ok: false, code: r.error.exitCode };
+  }
+  if (!check(r.value.body)) {
+    ctx.io.err(`${method} ${path}: unexpected response shape\n`);
+    return { ok: false, code: ExitCode.FAILURE };
+  }
+  return { ok: true, body: r.value.body };
+}

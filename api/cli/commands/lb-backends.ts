@@ -7,7 +7,7 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import { BackendDetail, BackendList, type BackendRow } from "../../schemas/backends.js";
-import { type Command, type CommandContext, ExitCode, UsageError } from "../command.js";
+import { type Command, ExitCode, requestChecked, UsageError } from "../command.js";
 import { formatDurationHuman } from "../format-duration.js";
 import { type Column, renderJson, renderTable } from "../table.js";
 
@@ -60,30 +60,12 @@ function renderDetail(b: BackendDetail): string {
   return `${head}\n${history}`;
 }
 
-async function fetchChecked(
-  ctx: CommandContext,
-  method: "GET" | "POST",
-  path: string,
-  check: (body: unknown) => boolean,
-): Promise<{ ok: true; body: unknown } | { ok: false; code: number }> {
-  const r = await ctx.client().request(method, path);
-  if (!r.ok) {
-    ctx.io.err(`${r.error.message}\n`);
-    return { ok: false, code: r.error.exitCode };
-  }
-  if (!check(r.value.body)) {
-    ctx.io.err(`${method} ${path}: unexpected response shape\n`);
-    return { ok: false, code: ExitCode.FAILURE };
-  }
-  return { ok: true, body: r.value.body };
-}
-
 /** `lb backends`. */
 export const lbBackends: Command = {
   words: ["lb", "backends"],
   summary: "every backend: address, check, health state, time in state, counter, last probe",
   async run(ctx) {
-    const r = await fetchChecked(ctx, "GET", "/lb/backends", (b) => Value.Check(BackendList, b));
+    const r = await requestChecked(ctx, "GET", "/lb/backends", (b) => Value.Check(BackendList, b));
     if (!r.ok) return r.code;
     const rows = r.body as BackendList;
     ctx.io.out(ctx.global.json ? renderJson(rows) : renderTable(listColumns, rows));
@@ -104,7 +86,7 @@ export const lbBackend: Command = {
       throw new UsageError(`unknown action "${action}" (expected pause, resume, disable or enable)`);
     }
     const path = `/lb/backends/${encodeURIComponent(name)}${action === undefined ? "" : `/${action}`}`;
-    const r = await fetchChecked(ctx, action === undefined ? "GET" : "POST", path, (b) =>
+    const r = await requestChecked(ctx, action === undefined ? "GET" : "POST", path, (b) =>
       Value.Check(BackendDetail, b),
     );
     if (!r.ok) return r.code;

@@ -14,7 +14,7 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import { LbEvent, LbFrontend, LbFrontendList, LbSyncReport, LbVips } from "../../schemas/lb.js";
-import { type Command, type CommandContext, ExitCode, UsageError } from "../command.js";
+import { type Command, ExitCode, requestChecked, UsageError } from "../command.js";
 import { formatDurationHuman } from "../format-duration.js";
 import { type Column, renderJson, renderTable } from "../table.js";
 
@@ -79,31 +79,12 @@ const vipColumns: readonly Column<AsRow>[] = [
   { header: "Weight", cell: (a) => `${a.weight}${a.flushed ? " flushed" : ""}` },
 ];
 
-async function call(
-  ctx: CommandContext,
-  method: "GET" | "POST" | "PUT",
-  path: string,
-  check: (body: unknown) => boolean,
-  body?: unknown,
-): Promise<{ ok: true; body: unknown } | { ok: false; code: number }> {
-  const r = await ctx.client().request(method, path, body === undefined ? {} : { body });
-  if (!r.ok) {
-    ctx.io.err(`${r.error.message}\n`);
-    return { ok: false, code: r.error.exitCode };
-  }
-  if (!check(r.value.body)) {
-    ctx.io.err(`${method} ${path}: unexpected response shape\n`);
-    return { ok: false, code: ExitCode.FAILURE };
-  }
-  return { ok: true, body: r.value.body };
-}
-
 /** `lb frontends`. */
 export const lbFrontends: Command = {
   words: ["lb", "frontends"],
   summary: "every frontend: VIP, state, time in state, active pool, serving backends",
   async run(ctx) {
-    const r = await call(ctx, "GET", "/lb/frontends", (b) => Value.Check(LbFrontendList, b));
+    const r = await requestChecked(ctx, "GET", "/lb/frontends", (b) => Value.Check(LbFrontendList, b));
     if (!r.ok) return r.code;
     const rows = r.body as LbFrontend[];
     ctx.io.out(ctx.global.json ? renderJson(rows) : renderTable(frontendColumns, rows));
@@ -120,9 +101,9 @@ export const lbFrontend: Command = {
   async run(ctx) {
     const [name = "", verb, pool, backend, weightText, flushWord] = ctx.args;
     const base = `/lb/frontends/${encodeURIComponent(name)}`;
-    let r: Awaited<ReturnType<typeof call>>;
+    let r: Awaited<ReturnType<typeof requestChecked>>;
     if (verb === undefined) {
-      r = await call(ctx, "GET", base, (b) => Value.Check(LbFrontend, b));
+      r = await requestChecked(ctx, "GET", base, (b) => Value.Check(LbFrontend, b));
     } else {
       if (verb !== "weight" || pool === undefined || backend === undefined || weightText === undefined)
         throw new UsageError("usage: lb frontend NAME weight POOL BACKEND WEIGHT [flush]");
@@ -132,7 +113,7 @@ export const lbFrontend: Command = {
       if (flushWord !== undefined && flushWord !== "flush")
         throw new UsageError(`expected "flush", not "${flushWord}"`);
       const path = `${base}/pools/${encodeURIComponent(pool)}/backends/${encodeURIComponent(backend)}/weight`;
-      r = await call(ctx, "PUT", path, (b) => Value.Check(LbFrontend, b), {
+      r = await requestChecked(ctx, "PUT", path, (b) => Value.Check(LbFrontend, b), {
         weight,
         flush: flushWord === "flush",
       });
@@ -149,7 +130,7 @@ export const lbVips: Command = {
   words: ["lb", "vips"],
   summary: "the dataplane's own table: VIPs and their application servers with weights",
   async run(ctx) {
-    const r = await call(ctx, "GET", "/lb/vips", (b) => Value.Check(LbVips, b));
+    const r = await requestChecked(ctx, "GET", "/lb/vips", (b) => Value.Check(LbVips, b));
     if (!r.ok) return r.code;
     const v = r.body as LbVips;
     if (ctx.global.json) ctx.io.out(renderJson(v));
@@ -173,7 +154,7 @@ export const lbSync: Command = {
   words: ["lb", "sync"],
   summary: "run a full sync now (held back during the startup warmup)",
   async run(ctx) {
-    const r = await call(ctx, "POST", "/lb/sync", (b) => Value.Check(LbSyncReport, b));
+    const r = await requestChecked(ctx, "POST", "/lb/sync", (b) => Value.Check(LbSyncReport, b));
     if (!r.ok) return r.code;
     const s = r.body as LbSyncReport;
     if (ctx.global.json) ctx.io.out(renderJson(s));
