@@ -56,24 +56,29 @@ const load = (): string =>
     .map((x) => x.toFixed(2))
     .join(" ");
 
-/** User + system CPU seconds of a process so far (/proc/PID/stat fields 14, 15; 100 ticks/s). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+/** [user + system, system] CPU seconds of a process so far (/proc/PID/stat fields 14, 15; 100 ticks/s). */
+function cpuSplit(pid: number | undefined): [number, number] {
+  if (pid === undefined) return [0, 0];
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return [(Number(f[11]) + Number(f[12])) / 100, Number(f[12]) / 100];
   } catch {
-    return 0;
+    return [0, 0];
   }
 }
 
-const cpuOf = (lab: DdmLab): Map<string, number> =>
-  new Map(lab.all().map((r) => [r.name, cpuSeconds(r.proc?.child.pid)]));
-const cpuDelta = (lab: DdmLab, before: Map<string, number>): string =>
+const cpuOf = (lab: DdmLab): Map<string, [number, number]> =>
+  new Map(lab.all().map((r) => [r.name, cpuSplit(r.proc?.child.pid)]));
+/** Per router: CPU seconds since `before`, and of them in the kernel (sys): `s1 1.20 (sys 0.30)`. */
+const cpuDelta = (lab: DdmLab, before: Map<string, [number, number]>): string =>
   lab
     .all()
-    .map((r) => `${r.name} ${(cpuSeconds(r.proc?.child.pid) - (before.get(r.name) ?? 0)).toFixed(2)}`)
+    .map((r) => {
+      const [all, sys] = cpuSplit(r.proc?.child.pid);
+      const [all0, sys0] = before.get(r.name) ?? [0, 0];
+      return `${r.name} ${(all - all0).toFixed(2)} (sys ${(sys - sys0).toFixed(2)})`;
+    })
     .join(", ");
 /** CLOCK_MONOTONIC µs, the clock of V8's profile timestamps. */
 const mono = (): string => (process.hrtime.bigint() / 1000n).toString();
@@ -123,6 +128,22 @@ const flaps = (lab: DdmLab, since: Map<string, number>): number =>
           .filter((l) => String(l.msg ?? "").includes("exchange -> ")).length,
       0,
     );
+
+/** Kernel route writes per router so far (`magnetite_ddm_kernel_route_writes_total`), for `--verbose`. */
+async function kernelWrites(lab: DdmLab): Promise<string> {
+  const rows = await Promise.all(
+    lab.all().map(async (r) => {
+      const m = await lab.api(r, "GET", "/metrics");
+      const text = typeof m.body === "string" ? m.body : "";
+      const v = (result: string): string =>
+        new RegExp(`^magnetite_ddm_kernel_route_writes_total\\{result="${result}"\\} (\\S+)`, "m").exec(
+          text,
+        )?.[1] ?? "0";
+      return `${r.name} ${v("written")} written / ${v("skipped")} skipped`;
+    }),
+  );
+  return `  kernel route writes so far: ${rows.join(", ")}`;
+}
 
 async function until(what: string, ms: number, f: () => Promise<boolean>): Promise<void> {
   const end = performance.now() + ms;
@@ -176,7 +197,7 @@ async function bench(n: number, round: number): Promise<void> {
       console.log(trouble(lab, logs0));
       return;
     }
-    if (values.verbose) console.log(trouble(lab, logs0));
+    if (values.verbose) console.log(`${trouble(lab, logs0)}\n${await kernelWrites(lab)}`);
     if (values["skip-restart"]) return;
 
     const t1 = lab.transits[0];
@@ -201,7 +222,7 @@ async function bench(n: number, round: number): Promise<void> {
       console.log(
         `${tag}: t1 restart → restored ${back.ms.toFixed(0)} ms (spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}; ${polled(back.polls)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
       );
-    if (back.ok && values.verbose) console.log(trouble(lab, logs1));
+    if (back.ok && values.verbose) console.log(`${trouble(lab, logs1)}\n${await kernelWrites(lab)}`);
     else if (!back.ok) {
       console.log(`${tag}: NOT restored in ${timeoutMs} ms; ${progress(back.progress)}`);
       console.log(trouble(lab, logs1));
