@@ -75,6 +75,11 @@ export function createDdmMetrics(registry: Registry) {
       help: "Kernel route writes that failed (repaired by the next drift check)",
       labelNames: [],
     }),
+    kernelWrites: f.counter<{ result: "written" | "failed" | "skipped" }>({
+      name: "magnetite_ddm_kernel_route_writes_total",
+      help: "Kernel route changes: written (replace or delete acknowledged), failed, or skipped because the kernel already held the desired route (e.g. routes kept across a restart)",
+      labelNames: ["result"],
+    }),
     kernelDriftRepairs: f.counter<{ op: "replace" | "remove" }>({
       name: "magnetite_ddm_kernel_drift_repairs_total",
       help: "Kernel routes rewritten or removed by the drift check",

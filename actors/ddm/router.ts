@@ -74,8 +74,9 @@ export function routerSpec(deps: RouterDeps): ActorSpec<RouterMsg, RouterState> 
   const apply = (s: RouterState, o: RibOutcome, from: Nexthop, ctx: ActorContext<RouterMsg>): void => {
     for (const change of o.fib) {
       const op = fibChangeToOp(change, (n) => s.ifIndex.get(n));
-      if (op.op === "replace") routes.set(op.route, op.route);
-      else routes.set(op.key, null);
+      // fibChangeToOp's destination is the RIB's canonical text.
+      if (op.op === "replace") routes.set(op.route, op.route, true);
+      else routes.set(op.key, null, true);
     }
     if (o.loops.length > 0)
       ctx.log.debug(
@@ -149,8 +150,8 @@ export function routerSpec(deps: RouterDeps): ActorSpec<RouterMsg, RouterState> 
           for (const c of s.rib.fib()) {
             if (!c.nexthops.some((n) => n.ifName === m.ifName)) continue;
             const op = fibChangeToOp(c, (n) => s.ifIndex.get(n));
-            if (op.op === "replace") routes.set(op.route, op.route);
-            else routes.set(op.key, null);
+            if (op.op === "replace") routes.set(op.route, op.route, true);
+            else routes.set(op.key, null, true);
           }
           return s;
         }

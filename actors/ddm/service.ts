@@ -105,6 +105,11 @@ export class DdmService {
           case "dump-failed":
             log.warn({ error: e.error }, "kernel route dump failed");
             return;
+          case "written":
+            this.metrics.kernelWrites.inc({ result: "written" }, e.written);
+            if (e.failed > 0) this.metrics.kernelWrites.inc({ result: "failed" }, e.failed);
+            if (e.skipped > 0) this.metrics.kernelWrites.inc({ result: "skipped" }, e.skipped);
+            return;
           case "adopted":
             log.info(
               { routes: e.routes, windowMs: s.adoptWindow },

@@ -25,7 +25,9 @@ export {
   fibChangeToOp,
   type IfIndexOf,
   MemoryRouteTable,
+  type RouteBatchResult,
   type RouteKey,
+  type RouteOp,
   type RouteTable,
   type RouteTableError,
 } from "./routes.js";

@@ -33,15 +33,20 @@ import { createNetlinkSocket, type NetlinkDatagram, type NetlinkSocket } from "d
 import { assertNever } from "../../protocols/common/assert-never.js";
 import { err, ok, type Result } from "../../protocols/common/result.js";
 import { RTPROT_MAGNETITE } from "./constants.js";
-import { concat } from "./netlink.js";
-import type { RouteKey, RouteTable, RouteTableError } from "./routes.js";
+import { concat, HOST_LE, hostView } from "./netlink.js";
+import { RTM_DELROUTE, RTM_NEWROUTE, NLM_F_ACK } from "./constants.js";
+import type { RouteBatchResult, RouteKey, RouteOp, RouteTable, RouteTableError } from "./routes.js";
 import {
+  DELETE_FLAGS,
   decodeReplies,
   encodeDeleteRoute,
   encodeDumpRoutes,
   encodeReplaceRoute,
   type KernelRoute,
+  prepareRoute,
+  REPLACE_FLAGS,
   type RouteSpec,
+  writeRoute,
 } from "./rtnetlink.js";
 
 /**
@@ -76,6 +81,26 @@ interface Batch {
   timer: NodeJS.Timeout | undefined;
 }
 
+/**
+ * One datagram of a `writeBatch`: requests `first..last` (consecutive
+ * sequence numbers) of which only the last asks for an ack. The kernel
+ * handles a datagram's messages in order inside our `send` and answers a
+ * message without NLM_F_ACK only when it fails, so every error of the
+ * datagram is queued on our socket before the final ack: that ack (or the
+ * last message's own error) completes the datagram.
+ */
+interface WriteDatagram {
+  readonly first: number;
+  readonly last: number;
+  /** Index in the caller's op list of request `first + k`. */
+  readonly index: readonly number[];
+  /** Which of them are deletes (ESRCH/ENOENT then means "already gone"). */
+  readonly deletes: readonly boolean[];
+  readonly done: (failures: ReadonlyMap<number, RouteTableError>) => void;
+  readonly failures: Map<number, RouteTableError>;
+  timer: NodeJS.Timeout | undefined;
+}
+
 type Pending =
   | {
       readonly kind: "ack";
@@ -97,11 +122,20 @@ export interface NetlinkTableStats {
   errors: number;
   timeouts: number;
   undecodable: number;
+  /** Times the kernel dropped replies for us (ENOBUFS). */
+  overruns: number;
 }
 
 /** The netlink-backed route table. Create with `openNetlinkRouteTable`. */
 export class NetlinkRouteTable implements RouteTable {
-  readonly stats: NetlinkTableStats = { requests: 0, datagrams: 0, errors: 0, timeouts: 0, undecodable: 0 };
+  readonly stats: NetlinkTableStats = {
+    requests: 0,
+    datagrams: 0,
+    errors: 0,
+    timeouts: 0,
+    undecodable: 0,
+    overruns: 0,
+  };
   private readonly pending = new Map<number, Pending>();
   /** Requests waiting for the end of the current run, and their encoded bytes. */
   private outbox: Uint8Array[] = [];
@@ -109,6 +143,11 @@ export class NetlinkRouteTable implements RouteTable {
   private outboxBytes = 0;
   private seq = 1;
   private closed = false;
+  /** `writeBatch` datagrams waiting for their final reply, oldest first. */
+  private writes: WriteDatagram[] = [];
+  /** The batch datagram buffer, reused: a datagram is copied by the kernel in `send`. */
+  private readonly batchBuf = new Uint8Array(BATCH_BYTES);
+  private readonly batchView = hostView(this.batchBuf);
 
   /** @internal use `openNetlinkRouteTable`. */
   constructor(
@@ -117,10 +156,150 @@ export class NetlinkRouteTable implements RouteTable {
     private readonly timeoutMs: number,
   ) {
     sock.on("message", (d) => this.onDatagram(d));
-    // ENOBUFS and similar: nothing to resync here (we join no groups); pending requests time out.
+    // ENOBUFS: the kernel dropped replies meant for us. Pending single requests
+    // time out; a batch datagram still open may have lost an error report, so
+    // its requests are reported failed (the caller's drift check repairs them)
+    // rather than trusted on the strength of a final ack.
     sock.on("error", () => {
       this.stats.errors += 1;
+      this.stats.overruns += 1;
+      this.failWrites({ code: "KERNEL_E_TIMEOUT" });
     });
+  }
+
+  /**
+   * Many writes at once (the DDM router's burst path): requests are packed
+   * into datagrams of up to `BATCH_BYTES` with no per-request ack (see
+   * `WriteDatagram`), so 30,000 routes cost a few dozen `send`s, a few
+   * dozen replies to decode and no promise or timer per route. Resolves
+   * once every datagram is answered, with the failures by index into `ops`
+   * (a delete of an absent route is `KERNEL_E_NOT_FOUND`).
+   */
+  writeBatch(ops: readonly RouteOp[]): Promise<RouteBatchResult> {
+    const failures = new Map<number, RouteTableError>();
+    if (this.closed) {
+      for (let i = 0; i < ops.length; i++) failures.set(i, { code: "KERNEL_E_CLOSED" });
+      return Promise.resolve(failures);
+    }
+    this.flush(); // single requests queued earlier go first
+    return new Promise((resolve) => {
+      let open = 0;
+      let sealed = false;
+      const finished = (): void => {
+        open -= 1;
+        if (open === 0 && sealed) resolve(failures);
+      };
+      const buf = this.batchBuf;
+      const dv = this.batchView;
+      let at = 0;
+      let lastAt = -1;
+      let first = 0;
+      let index: number[] = [];
+      let deletes: boolean[] = [];
+      const emit = (): void => {
+        if (index.length === 0) return;
+        // Only the datagram's last request asks for an ack.
+        dv.setUint16(lastAt + 6, dv.getUint16(lastAt + 6, HOST_LE) | NLM_F_ACK, HOST_LE);
+        const d: WriteDatagram = {
+          first,
+          last: first + index.length - 1,
+          index,
+          deletes,
+          failures,
+          done: finished,
+          timer: undefined,
+        };
+        open += 1;
+        this.stats.requests += index.length;
+        const failed = this.send(buf.subarray(0, at));
+        if (failed !== null) {
+          for (const i of index) failures.set(i, failed);
+          finished();
+        } else {
+          this.writes.push(d);
+          d.timer = setTimeout(() => this.completeWrite(d, { code: "KERNEL_E_TIMEOUT" }), this.timeoutMs);
+        }
+        at = 0;
+        lastAt = -1;
+        index = [];
+        deletes = [];
+      };
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i];
+        if (op === undefined) continue;
+        const del = op.op === "delete";
+        const p = del
+          ? prepareRoute({ ...op.key, priority: this.metric, nexthops: [] }, false)
+          : op.route.nexthops.length === 0
+            ? null
+            : prepareRoute({ ...op.route, priority: op.route.priority ?? this.metric }, true);
+        if (p === null || !p.ok) {
+          failures.set(i, { code: "KERNEL_E_BAD_ROUTE", detail: p === null ? "no nexthops" : p.error });
+          continue;
+        }
+        if (at + p.value.len > BATCH_BYTES) emit();
+        const seq = this.nextSeq();
+        if (index.length === 0) first = seq;
+        else if (seq !== first + index.length) {
+          // The sequence number wrapped inside a datagram: start a new one.
+          emit();
+          first = seq;
+        }
+        lastAt = at;
+        at = writeRoute(
+          buf,
+          dv,
+          at,
+          del ? RTM_DELROUTE : RTM_NEWROUTE,
+          del ? DELETE_FLAGS : REPLACE_FLAGS,
+          p.value,
+          seq,
+        );
+        index.push(i);
+        deletes.push(del);
+      }
+      emit();
+      sealed = true;
+      if (open === 0) resolve(failures);
+    });
+  }
+
+  /** Settle a batch datagram: `why` for every request without a reported failure (a timeout, a close), or none. */
+  private completeWrite(d: WriteDatagram, why: RouteTableError | null): void {
+    const at = this.writes.indexOf(d);
+    if (at < 0) return;
+    this.writes.splice(at, 1);
+    if (d.timer !== undefined) clearTimeout(d.timer);
+    if (why !== null) {
+      if (why.code === "KERNEL_E_TIMEOUT") this.stats.timeouts += 1;
+      for (const i of d.index) if (!d.failures.has(i)) d.failures.set(i, why);
+    }
+    d.done(d.failures);
+  }
+
+  private failWrites(why: RouteTableError): void {
+    for (const d of [...this.writes]) this.completeWrite(d, why);
+  }
+
+  /** An ack or error for `seq` if it belongs to a batch datagram; false when it does not. */
+  private writeReply(seq: number, errno: number, message: string | null): boolean {
+    for (const d of this.writes) {
+      if (seq < d.first || seq > d.last) continue;
+      const k = seq - d.first;
+      if (errno !== 0) {
+        this.stats.errors += 1;
+        const i = d.index[k] ?? -1;
+        d.failures.set(
+          i,
+          d.deletes[k] === true && (errno === ESRCH || errno === ENOENT)
+            ? { code: "KERNEL_E_NOT_FOUND" }
+            : { code: "KERNEL_E_REJECTED", errno, message },
+        );
+      }
+      if (seq === d.last) this.completeWrite(d, null);
+      return true;
+    }
+    return false;
   }
 
   replace(route: RouteSpec): Promise<Result<void, RouteTableError>> {
@@ -165,6 +344,7 @@ export class NetlinkRouteTable implements RouteTable {
     this.outboxBatch = undefined;
     this.sock.close();
     for (const [seq, p] of this.pending) this.settle(seq, p, err({ code: "KERNEL_E_CLOSED" }));
+    this.failWrites({ code: "KERNEL_E_CLOSED" });
   }
 
   private nextSeq(): number {
@@ -279,6 +459,10 @@ export class NetlinkRouteTable implements RouteTable {
       return;
     }
     for (const r of replies.value) {
+      if (this.writes.length > 0) {
+        if (r.kind === "ack" && this.writeReply(r.seq, 0, null)) continue;
+        if (r.kind === "error" && this.writeReply(r.seq, r.errno, r.message)) continue;
+      }
       const p = this.pending.get(r.seq);
       if (p === undefined) continue; // late answer to a request that timed out
       switch (r.kind) {

@@ -12,10 +12,9 @@
  * deletes whatever of ours is still not desired. `cleanupOnStop` deletes
  * every route of ours on a graceful stop instead of leaving them.
  */
-import type { Result } from "../../protocols/common/result.js";
 import { canonicalIpv6 } from "../../protocols/ddm/ip.js";
 import { RT_TABLE_MAIN } from "./constants.js";
-import type { RouteKey, RouteTable, RouteTableError } from "./routes.js";
+import type { RouteBatchResult, RouteKey, RouteOp, RouteTable, RouteTableError } from "./routes.js";
 import type { KernelNexthop, KernelRoute, RouteSpec } from "./rtnetlink.js";
 
 /**
@@ -27,12 +26,23 @@ function canonical(family: 4 | 6, dst: string): string {
   return family === 4 ? dst : (canonicalIpv6(dst) ?? dst);
 }
 
-/** The identity of a route in the table: family, destination, table. */
-export function routeKeyString(k: RouteKey): string {
-  return `${k.family}|${canonical(k.family, k.dst)}/${k.dstLen}|${k.table ?? RT_TABLE_MAIN}`;
+/**
+ * The identity of a route in the table: family, destination, table.
+ * `canonicalDst` says the caller's destination text is canonical already
+ * (the RIB's always is), which spares parsing it again per route.
+ */
+export function routeKeyString(k: RouteKey, canonicalDst = false): string {
+  return `${k.family}|${canonicalDst ? k.dst : canonical(k.family, k.dst)}/${k.dstLen}|${k.table ?? RT_TABLE_MAIN}`;
 }
 
 const nhString = (n: KernelNexthop): string => `${n.gateway ?? "-"}@${n.ifIndex}*${n.weight}`;
+
+/** A nexthop set as one comparable string, in any order of its members. */
+function nexthopSignature(nhs: readonly KernelNexthop[]): string {
+  const first = nhs[0];
+  if (nhs.length === 1 && first !== undefined) return nhString(first);
+  return nhs.map(nhString).sort().join(",");
+}
 
 /** True when two nexthop sets are equal as sets. */
 export function sameNexthops(a: readonly KernelNexthop[], b: readonly KernelNexthop[]): boolean {
@@ -80,7 +90,9 @@ export type RouteSyncEvent =
   | { readonly kind: "write-failed"; readonly key: string; readonly error: RouteTableError }
   | { readonly kind: "drift-repaired"; readonly replaced: number; readonly removed: number }
   | { readonly kind: "dump-failed"; readonly error: RouteTableError }
-  | { readonly kind: "adopted"; readonly routes: number };
+  | { readonly kind: "adopted"; readonly routes: number }
+  /** A batch landed: routes written, and changes skipped since the last report because the kernel held them already. */
+  | { readonly kind: "written"; readonly written: number; readonly failed: number; readonly skipped: number };
 
 /** Options of `RouteSync`. */
 export interface RouteSyncOptions {
@@ -92,10 +104,9 @@ export interface RouteSyncOptions {
   /** Delete every route of ours on `stop()`. */
   readonly cleanupOnStop: boolean;
   /**
-   * Writes kept in flight at once (netlink requests are pipelined and
-   * batched into datagrams; default 1024). The window is refilled only once
-   * it has drained to a quarter, so refills go out as large batches rather
-   * than one datagram per ack.
+   * Most writes in one batch (default 2048). Batches go one at a time; a
+   * batch's failures are queued on the netlink socket until read, so this
+   * also bounds what the socket's receive buffer must hold.
    */
   readonly maxInFlight?: number;
   readonly onEvent?: (e: RouteSyncEvent) => void;
@@ -106,6 +117,15 @@ export interface RouteSyncOptions {
 /** The reconciler. One per daemon. */
 export class RouteSync {
   private readonly desired = new Map<string, RouteSpec>();
+  /**
+   * What the kernel holds, as far as we know: key → nexthop signature, from
+   * the dump at start (adoption), each drift check and every write that
+   * landed. A desired value equal to it is not written again: a daemon
+   * restarted with its routes kept in the kernel re-learns tens of thousands
+   * of routes it does not need to rewrite. An entry is dropped when a write
+   * fails (unknown state); the periodic drift check corrects a stale one.
+   */
+  private readonly installed = new Map<string, string>();
   /** Keys whose desired value has not been written yet, with the key to delete when there is no spec. */
   private readonly dirty = new Map<string, RouteKey>();
   /**
@@ -116,20 +136,26 @@ export class RouteSync {
   private readonly again = new Map<string, RouteKey>();
   private pumpQueued = false;
   private readonly inFlight = new Set<string>();
+  /** A batch is being written (one at a time; see `pump`). */
+  private writing = false;
   private adoptUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private drifting: Promise<RouteDiff | null> | undefined;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly maxInFlight: number;
-  private readonly lowWater: number;
   private readonly now: () => number;
   /** Writes that failed (other than deleting an absent route). */
   failures = 0;
+  /** Route writes sent to the kernel (replaces and deletes). */
+  writes = 0;
+  /** Changes that needed no write: the kernel already held the desired value. */
+  skipped = 0;
+  /** `skipped` at the last "written" event. */
+  private skippedReported = 0;
 
   constructor(private readonly opts: RouteSyncOptions) {
-    this.maxInFlight = opts.maxInFlight ?? 1024;
-    this.lowWater = Math.floor(this.maxInFlight / 4);
+    this.maxInFlight = opts.maxInFlight ?? 2048;
     this.now = opts.now ?? (() => performance.now());
   }
 
@@ -137,31 +163,41 @@ export class RouteSync {
   async start(): Promise<void> {
     this.adoptUntil = this.now() + this.opts.adoptMs;
     const cur = await this.opts.table.dumpOurs();
-    if (cur.ok) this.opts.onEvent?.({ kind: "adopted", routes: cur.value.length });
-    else this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
+    if (cur.ok) {
+      for (const r of cur.value) this.installed.set(routeKeyString(r), nexthopSignature(r.nexthops));
+      this.opts.onEvent?.({ kind: "adopted", routes: cur.value.length });
+    } else this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
     this.arm();
   }
 
-  /** Set the desired route under `key` (a spec), or remove it (`null`, with its key). */
-  set(key: RouteKey, spec: RouteSpec | null): void {
-    const k = routeKeyString(key);
+  /**
+   * Set the desired route under `key` (a spec), or remove it (`null`, with
+   * its key). `canonicalDst`: the destination text is canonical already.
+   */
+  set(key: RouteKey, spec: RouteSpec | null, canonicalDst = false): void {
+    const k = routeKeyString(key, canonicalDst);
     if (spec === null) this.desired.delete(k);
     else this.desired.set(k, spec);
-    if (this.inFlight.has(k)) this.again.set(k, key);
-    else this.dirty.set(k, key);
+    if (this.inFlight.has(k)) {
+      this.again.set(k, key);
+      return;
+    }
+    const have = this.installed.get(k);
+    if (spec === null ? have === undefined : have === nexthopSignature(spec.nexthops)) {
+      // Already so in the kernel; a write queued earlier for another value is dropped.
+      this.dirty.delete(k);
+      this.skipped += 1;
+      this.schedulePump(); // reports the skip (and writes anything else queued)
+      return;
+    }
+    this.dirty.set(k, key);
     // One pump per event-loop turn, in its check phase: a RIB change of
     // 10,000 routes is queued first and then written as full batches, and
     // changes made by other callbacks of the same turn (the router handles
     // one message per `setImmediate`, so a push from each transit handled
     // back to back) coalesce per destination, the latest value winning,
     // instead of writing a destination once per message.
-    if (!this.pumpQueued) {
-      this.pumpQueued = true;
-      setImmediate(() => {
-        this.pumpQueued = false;
-        this.pump();
-      });
-    }
+    this.schedulePump();
   }
 
   /** The desired routes (for tests and the API). */
@@ -194,11 +230,13 @@ export class RouteSync {
       this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
       return;
     }
-    await Promise.all(
-      cur.value.map((r) =>
-        this.opts.table.delete({ family: r.family, dst: r.dst, dstLen: r.dstLen, table: r.table }),
-      ),
+    await this.opts.table.writeBatch(
+      cur.value.map((r) => ({
+        op: "delete" as const,
+        key: { family: r.family, dst: r.dst, dstLen: r.dstLen, table: r.table },
+      })),
     );
+    this.installed.clear();
   }
 
   private arm(): void {
@@ -216,12 +254,14 @@ export class RouteSync {
       return null;
     }
     const adopting = this.now() < this.adoptUntil;
-    const d = diffRoutes(
-      this.desired,
-      cur.value,
-      (k) => this.dirty.has(k) || this.inFlight.has(k) || this.again.has(k),
-      () => adopting,
-    );
+    const busy = (k: string): boolean => this.dirty.has(k) || this.inFlight.has(k) || this.again.has(k);
+    // What the kernel holds now replaces what we believed, except for keys with a write under way.
+    for (const k of [...this.installed.keys()]) if (!busy(k)) this.installed.delete(k);
+    for (const r of cur.value) {
+      const k = routeKeyString(r);
+      if (!busy(k)) this.installed.set(k, nexthopSignature(r.nexthops));
+    }
+    const d = diffRoutes(this.desired, cur.value, busy, () => adopting);
     if (d.replace.length + d.remove.length === 0) return d;
     // Skipped keys are neither dirty nor in flight, so they go straight to `dirty`.
     for (const r of d.replace) this.dirty.set(routeKeyString(r), r);
@@ -233,33 +273,76 @@ export class RouteSync {
     return d;
   }
 
+  private schedulePump(): void {
+    if (this.pumpQueued || this.writing) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Write up to `maxInFlight` dirty keys as one batch (`RouteTable.writeBatch`:
+   * packed netlink datagrams, no ack per route) and pump again when it has
+   * landed. One batch at a time bounds what the kernel may queue for us
+   * (errors only) and lets the event loop run other work, such as pushes to
+   * peers, between batches of a 30,000-route burst.
+   */
   private pump(): void {
+    if (this.writing) return;
+    const ops: RouteOp[] = [];
+    const keys: string[] = [];
     for (const [k, key] of this.dirty) {
-      if (this.inFlight.size >= this.maxInFlight) return;
-      if (this.inFlight.has(k)) continue; // written again once the current write lands
+      if (ops.length >= this.maxInFlight) break;
       this.dirty.delete(k);
       this.inFlight.add(k);
       const spec = this.desired.get(k);
-      const op: Promise<Result<void, RouteTableError>> =
-        spec === undefined ? this.opts.table.delete(key) : this.opts.table.replace(spec);
-      void op.then((r) => this.landed(k, r));
+      ops.push(spec === undefined ? { op: "delete", key } : { op: "replace", route: spec });
+      keys.push(k);
     }
-    if (this.dirty.size === 0 && this.inFlight.size === 0) this.wake();
+    if (ops.length === 0) {
+      if (this.skipped !== this.skippedReported) this.report(0, 0);
+      if (this.inFlight.size === 0) this.wake();
+      return;
+    }
+    this.writing = true;
+    this.writes += ops.length;
+    void this.opts.table.writeBatch(ops).then((failed) => this.landed(keys, ops, failed));
   }
 
-  private landed(k: string, r: Result<void, RouteTableError>): void {
-    this.inFlight.delete(k);
-    const again = this.again.get(k);
-    if (again !== undefined) {
-      this.again.delete(k);
-      this.dirty.set(k, again);
+  private report(written: number, failed: number): void {
+    const skipped = this.skipped - this.skippedReported;
+    this.skippedReported = this.skipped;
+    this.opts.onEvent?.({ kind: "written", written, failed, skipped });
+  }
+
+  private landed(keys: readonly string[], ops: readonly RouteOp[], failed: RouteBatchResult): void {
+    this.writing = false;
+    let failures = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] ?? "";
+      const op = ops[i];
+      this.inFlight.delete(k);
+      const error = failed.get(i);
+      if (error === undefined || error.code === "KERNEL_E_NOT_FOUND") {
+        if (op?.op === "replace") this.installed.set(k, nexthopSignature(op.route.nexthops));
+        else this.installed.delete(k);
+      } else {
+        // Not retried at once (a rejected route would spin); the next drift check repairs it.
+        this.installed.delete(k);
+        this.failures += 1;
+        failures += 1;
+        this.opts.onEvent?.({ kind: "write-failed", key: k, error });
+      }
+      const again = this.again.get(k);
+      if (again !== undefined) {
+        this.again.delete(k);
+        this.dirty.set(k, again);
+      }
     }
-    if (!r.ok && r.error.code !== "KERNEL_E_NOT_FOUND") {
-      // Not retried at once (a rejected route would spin); the next drift check repairs it.
-      this.failures += 1;
-      this.opts.onEvent?.({ kind: "write-failed", key: k, error: r.error });
-    }
-    if (this.inFlight.size <= this.lowWater || this.dirty.size === 0) this.pump();
+    this.report(keys.length - failures, failures);
+    this.pump();
   }
 
   private wake(): void {

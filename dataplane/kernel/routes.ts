@@ -32,12 +32,22 @@ export interface RouteKey {
   readonly table?: number;
 }
 
+/** One write of a batch. */
+export type RouteOp =
+  | { readonly op: "replace"; readonly route: RouteSpec }
+  | { readonly op: "delete"; readonly key: RouteKey };
+
+/** Failures of a batch by index into its ops; an op not listed succeeded. */
+export type RouteBatchResult = ReadonlyMap<number, RouteTableError>;
+
 /** What the DDM shell needs from a routing table. */
 export interface RouteTable {
   /** Create the route or replace its whole nexthop set. */
   replace(route: RouteSpec): Promise<Result<void, RouteTableError>>;
   /** Delete the route (all its nexthops). */
   delete(key: RouteKey): Promise<Result<void, RouteTableError>>;
+  /** Many replaces and deletes, in order; resolves when all have landed. */
+  writeBatch(ops: readonly RouteOp[]): Promise<RouteBatchResult>;
   /** Every route with our protocol number, in every table. */
   dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>>;
 }
@@ -76,6 +86,15 @@ export class MemoryRouteTable implements RouteTable {
     const f = this.failures.shift();
     if (f !== undefined) return err(f);
     return this.routes.delete(keyOf(key)) ? ok(undefined) : err({ code: "KERNEL_E_NOT_FOUND" });
+  }
+
+  async writeBatch(ops: readonly RouteOp[]): Promise<RouteBatchResult> {
+    const out = new Map<number, RouteTableError>();
+    for (const [i, o] of ops.entries()) {
+      const r = o.op === "replace" ? await this.replace(o.route) : await this.delete(o.key);
+      if (!r.ok) out.set(i, r.error);
+    }
+    return out;
   }
 
   async dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>> {

@@ -89,24 +89,53 @@ export interface RouteSpec {
 /** Encoding failures: programmer or config input, never kernel input. */
 export type RouteEncodeCode = "NL_E_BAD_ADDRESS" | "NL_E_BAD_PREFIX_LEN" | "NL_E_BAD_WEIGHT";
 
+/**
+ * Gateways repeat across every route through a neighbour (DDM has a handful
+ * of nexthops and tens of thousands of destinations), so their bytes are
+ * parsed once and kept; the cache is bounded and simply cleared when full.
+ * Destinations are unique per route and parsed each time.
+ */
+const gatewayCache = new Map<string, Uint8Array>();
+const GATEWAY_CACHE_MAX = 4096;
+
+function gatewayBytes(family: 4 | 6, text: string): Uint8Array | null {
+  const key = family === 6 ? text : `4|${text}`;
+  const hit = gatewayCache.get(key);
+  if (hit !== undefined) return hit;
+  const b = addrBytes(family, text);
+  if (b === null) return null;
+  if (gatewayCache.size >= GATEWAY_CACHE_MAX) gatewayCache.clear();
+  gatewayCache.set(key, b);
+  return b;
+}
+
 const addrBytes = (family: 4 | 6, text: string): Uint8Array | null =>
   family === 6 ? ipv6Bytes(text) : ipv4Bytes(text);
 
+/** A route request checked and sized, ready to be written (`writeRoute`). */
+export interface PreparedRoute {
+  readonly spec: RouteSpec;
+  readonly dst: Uint8Array;
+  /** Gateway bytes per nexthop written (none for a delete). */
+  readonly gws: readonly (Uint8Array | null)[];
+  /** One nexthop of weight 1: RTA_GATEWAY + RTA_OIF instead of RTA_MULTIPATH. */
+  readonly single: boolean;
+  readonly nhLen: number;
+  readonly table: number;
+  /** Bytes of the whole message (a multiple of 4). */
+  readonly len: number;
+}
+
 /**
- * Encode a whole route request into one buffer: nlmsghdr, rtmsg, RTA_DST,
- * RTA_TABLE, RTA_PRIORITY, then either RTA_GATEWAY + RTA_OIF (one nexthop of
- * weight 1) or RTA_MULTIPATH. Sizes are computed first and every field is
- * written in place, so a route costs one allocation (a 30,000-route burst
- * is encoded in a few milliseconds instead of hundreds; bench/ddm/core.ts).
- * Every attribute here is a multiple of 4 bytes, so no padding is needed.
+ * Check and size a route request: nlmsghdr, rtmsg, RTA_DST, RTA_TABLE,
+ * RTA_PRIORITY, then either RTA_GATEWAY + RTA_OIF (one nexthop of weight 1)
+ * or RTA_MULTIPATH. Sizes are computed first and `writeRoute` then writes
+ * every field in place, into a buffer of its own or into a batch datagram
+ * shared with other requests (`netlink-table.ts`), so a route costs no
+ * allocation of its own in a batch. Every attribute here is a multiple of
+ * 4 bytes, so no padding is needed.
  */
-function encodeRoute(
-  type: number,
-  flags: number,
-  spec: RouteSpec,
-  withNexthops: boolean,
-  seq: number,
-): Result<Uint8Array, RouteEncodeCode> {
+export function prepareRoute(spec: RouteSpec, withNexthops: boolean): Result<PreparedRoute, RouteEncodeCode> {
   const family = spec.family;
   const max = family === 6 ? 128 : 32;
   if (!Number.isInteger(spec.dstLen) || spec.dstLen < 0 || spec.dstLen > max)
@@ -116,17 +145,17 @@ function encodeRoute(
   const alen = dst.length;
   const nhs = withNexthops ? spec.nexthops : [];
   const gws: (Uint8Array | null)[] = [];
+  let nhLen = 0;
   for (const nh of nhs) {
     if (!Number.isInteger(nh.weight) || nh.weight < 1 || nh.weight > 256) return err("NL_E_BAD_WEIGHT");
-    const g = nh.gateway === null ? null : addrBytes(family, nh.gateway);
+    const g = nh.gateway === null ? null : gatewayBytes(family, nh.gateway);
     if (nh.gateway !== null && g === null) return err("NL_E_BAD_ADDRESS");
     gws.push(g);
+    nhLen += RTNH_LEN + (g === null ? 0 : 4 + alen);
   }
   const single = nhs.length === 1 && nhs[0]?.weight === 1;
-  const gwLen = (g: Uint8Array | null) => (g === null ? 0 : 4 + alen);
-  let nhLen = 0;
-  if (single) nhLen = gwLen(gws[0] ?? null) + 8;
-  else if (nhs.length > 0) nhLen = 4 + gws.reduce((n, g) => n + RTNH_LEN + gwLen(g), 0);
+  if (single) nhLen = (gws[0] === null ? 0 : 4 + alen) + 8;
+  else if (nhs.length > 0) nhLen += 4;
   const table = spec.table ?? RT_TABLE_MAIN;
   const len =
     NLMSG_HDRLEN +
@@ -135,15 +164,30 @@ function encodeRoute(
     8 +
     (spec.priority === undefined ? 0 : 8) +
     nhLen;
-  const out = new Uint8Array(len);
-  const dv = hostView(out);
-  dv.setUint32(0, len, HOST_LE);
-  dv.setUint16(4, type, HOST_LE);
-  dv.setUint16(6, flags, HOST_LE);
-  dv.setUint32(8, seq >>> 0, HOST_LE);
+  return ok({ spec, dst, gws, single, nhLen, table, len });
+}
+
+/** Write a prepared request at `at` in `out` (whose host-order view is `dv`); returns the offset after it. */
+export function writeRoute(
+  out: Uint8Array,
+  dv: DataView,
+  at: number,
+  type: number,
+  flags: number,
+  p: PreparedRoute,
+  seq: number,
+): number {
+  const { spec, dst, gws, single, nhLen, table, len } = p;
+  const alen = dst.length;
+  dv.setUint32(at, len, HOST_LE);
+  dv.setUint16(at + 4, type, HOST_LE);
+  dv.setUint16(at + 6, flags, HOST_LE);
+  dv.setUint32(at + 8, seq >>> 0, HOST_LE);
   // nlmsg_pid 0: the kernel fills in our port.
-  let o = NLMSG_HDRLEN;
-  out[o] = family === 6 ? AF_INET6 : AF_INET;
+  dv.setUint32(at + 12, 0, HOST_LE);
+  let o = at + NLMSG_HDRLEN;
+  out.fill(0, o, o + RTMSG_LEN);
+  out[o] = spec.family === 6 ? AF_INET6 : AF_INET;
   out[o + 1] = spec.dstLen;
   out[o + 4] = table > 255 ? RT_TABLE_COMPAT : table;
   out[o + 5] = RTPROT_MAGNETITE;
@@ -166,6 +210,7 @@ function encodeRoute(
   }
   u32(RTA_TABLE, table);
   if (spec.priority !== undefined) u32(RTA_PRIORITY, spec.priority);
+  const nhs = spec.nexthops;
   if (single) {
     const g = gws[0] ?? null;
     if (g !== null) {
@@ -173,15 +218,16 @@ function encodeRoute(
       o += 4 + alen;
     }
     u32(RTA_OIF, nhs[0]?.ifIndex ?? 0);
-  } else if (nhs.length > 0) {
+  } else if (gws.length > 0) {
     attr(RTA_MULTIPATH, nhLen - 4);
     o += 4;
-    for (const [i, nh] of nhs.entries()) {
+    for (let i = 0; i < gws.length; i++) {
       const g = gws[i] ?? null;
-      dv.setUint16(o, RTNH_LEN + gwLen(g), HOST_LE);
+      const nh = nhs[i];
+      dv.setUint16(o, RTNH_LEN + (g === null ? 0 : 4 + alen), HOST_LE);
       out[o + 2] = 0; // rtnh_flags
-      out[o + 3] = nh.weight - 1; // rtnh_hops
-      dv.setInt32(o + 4, nh.ifIndex, HOST_LE);
+      out[o + 3] = (nh?.weight ?? 1) - 1; // rtnh_hops
+      dv.setInt32(o + 4, nh?.ifIndex ?? 0, HOST_LE);
       o += RTNH_LEN;
       if (g !== null) {
         out.set(g, attr(RTA_GATEWAY, alen));
@@ -189,6 +235,25 @@ function encodeRoute(
       }
     }
   }
+  return o;
+}
+
+/** Flags of a replace: create the route or replace its whole nexthop set. */
+export const REPLACE_FLAGS = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+/** Flags of a delete (nexthops are not sent, so the whole route goes). */
+export const DELETE_FLAGS = NLM_F_REQUEST;
+
+function encodeRoute(
+  type: number,
+  flags: number,
+  spec: RouteSpec,
+  withNexthops: boolean,
+  seq: number,
+): Result<Uint8Array, RouteEncodeCode> {
+  const p = prepareRoute(spec, withNexthops);
+  if (!p.ok) return p;
+  const out = new Uint8Array(p.value.len);
+  writeRoute(out, hostView(out), 0, type, flags, p.value, seq);
   return ok(out);
 }
 
@@ -197,7 +262,7 @@ function encodeRoute(
  * its whole nexthop set (the kernel answers with an NLMSG_ERROR ack).
  */
 export function encodeReplaceRoute(spec: RouteSpec, seq: number): Result<Uint8Array, RouteEncodeCode> {
-  return encodeRoute(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, spec, true, seq);
+  return encodeRoute(RTM_NEWROUTE, REPLACE_FLAGS | NLM_F_ACK, spec, true, seq);
 }
 
 /**
@@ -208,7 +273,7 @@ export function encodeDeleteRoute(
   spec: Omit<RouteSpec, "nexthops">,
   seq: number,
 ): Result<Uint8Array, RouteEncodeCode> {
-  return encodeRoute(RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK, { ...spec, nexthops: [] }, false, seq);
+  return encodeRoute(RTM_DELROUTE, DELETE_FLAGS | NLM_F_ACK, { ...spec, nexthops: [] }, false, seq);
 }
 
 /** RTM_GETROUTE with REQUEST|DUMP for one family (an rtmsg with only the family set). */

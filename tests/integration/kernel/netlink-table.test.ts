@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type NetlinkRouteTable, openNetlinkRouteTable } from "../../../dataplane/kernel/netlink-table.js";
 import { RouteSync } from "../../../dataplane/kernel/route-sync.js";
+import type { RouteOp } from "../../../dataplane/kernel/routes.js";
 import type { RouteSpec } from "../../../dataplane/kernel/rtnetlink.js";
 import { skipUnless } from "../../support/env.js";
 import { inNs, NetnsLab } from "../../support/netns.js";
@@ -153,6 +154,44 @@ describe("netlink route table in a namespace", { skip }, () => {
     const gone = await Promise.all(specs.map((s) => table.delete(s)));
     assert.equal(gone.filter((r) => r.ok).length, 2999);
     assert.equal(ours().filter((r) => r.dst.startsWith("fd00:30:")).length, 0);
+  });
+
+  it("writeBatch: 3,000 writes in a few datagrams with one ack each; failures come back by index", async () => {
+    const before = { ...table.stats };
+    const ops: RouteOp[] = Array.from({ length: 3000 }, (_, i) => ({
+      op: "replace" as const,
+      route: spec(`fd00:40:${i.toString(16)}::`, [
+        ["fe80::2", ifA],
+        ["fe80::3", ifB],
+      ]),
+    }));
+    // A rejected route in the middle, an unencodable one, and a delete of a route that is not there.
+    ops[1500] = { op: "replace", route: spec("fd00:41::", [["fe80::2", 999_999]]) };
+    ops[2000] = { op: "replace", route: spec("not-an-address", [["fe80::2", ifA]]) };
+    ops[2999] = { op: "delete", key: { family: 6, dst: "fd00:42::", dstLen: 64 } };
+    const failed = await table.writeBatch(ops);
+    assert.deepEqual(
+      [...failed.keys()].sort((a, b) => a - b),
+      [1500, 2000, 2999],
+    );
+    assert.equal(failed.get(1500)?.code, "KERNEL_E_REJECTED");
+    assert.equal(failed.get(2000)?.code, "KERNEL_E_BAD_ROUTE");
+    assert.equal(failed.get(2999)?.code, "KERNEL_E_NOT_FOUND");
+    const datagrams = table.stats.datagrams - before.datagrams;
+    assert.ok(datagrams >= 5 && datagrams <= 10, `${datagrams} datagrams`);
+    assert.equal(table.stats.timeouts, before.timeouts);
+    const mine = ours().filter((r) => r.dst.startsWith("fd00:40:"));
+    assert.equal(mine.length, 2997);
+    assert.ok(mine.every((r) => hops(r).length === 2));
+    // Deletes in a batch, the last one asking for the ack; all succeed.
+    const del: RouteOp[] = mine.map((r) => ({
+      op: "delete" as const,
+      key: { family: 6, dst: r.dst.replace("/64", ""), dstLen: 64 },
+    }));
+    assert.equal((await table.writeBatch(del)).size, 0);
+    assert.equal(ours().filter((r) => r.dst.startsWith("fd00:40:")).length, 0);
+    // An empty batch resolves at once.
+    assert.equal((await table.writeBatch([])).size, 0);
   });
 
   it("RouteSync applies changes, repairs drift, adopts at start and cleans up on stop", async () => {

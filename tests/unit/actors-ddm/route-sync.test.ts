@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffRoutes, RouteSync, routeKeyString } from "../../../dataplane/kernel/route-sync.js";
-import { MemoryRouteTable } from "../../../dataplane/kernel/routes.js";
+import {
+  MemoryRouteTable,
+  type RouteBatchResult,
+  type RouteKey,
+  type RouteOp,
+} from "../../../dataplane/kernel/routes.js";
 import type { KernelRoute, RouteSpec } from "../../../dataplane/kernel/rtnetlink.js";
 
 const spec = (dst: string, gws: string[]): RouteSpec => ({
@@ -94,32 +99,27 @@ describe("route sync diff", () => {
     }
   });
 
-  it("keeps at most the window in flight and refills it in large batches, latest value winning", async () => {
+  it("writes at most the window per batch, one batch at a time, latest value winning", async () => {
     const inner = new MemoryRouteTable();
-    let inFlight = 0;
-    let peak = 0;
-    let burst = 0;
-    const bursts: number[] = [];
-    // A table whose writes land one macrotask later, like netlink acks; records how many
-    // writes each synchronous run issued (what one netlink datagram would carry).
+    let open = 0;
+    let overlap = 0;
+    const batches: number[] = [];
+    // A table whose batches land one macrotask later, like a netlink datagram's final ack.
     const table = {
-      replace: (r: RouteSpec) => {
-        inFlight += 1;
-        peak = Math.max(peak, inFlight);
-        if (burst++ === 0)
-          queueMicrotask(() => {
-            bursts.push(burst);
-            burst = 0;
-          });
-        return new Promise<Awaited<ReturnType<MemoryRouteTable["replace"]>>>((resolve) =>
+      replace: (r: RouteSpec) => inner.replace(r),
+      delete: (k: RouteKey) => inner.delete(k),
+      dumpOurs: () => inner.dumpOurs(),
+      writeBatch: (ops: readonly RouteOp[]) => {
+        open += 1;
+        overlap = Math.max(overlap, open);
+        batches.push(ops.length);
+        return new Promise<RouteBatchResult>((resolve) =>
           setImmediate(() => {
-            inFlight -= 1;
-            resolve(inner.replace(r));
+            open -= 1;
+            resolve(inner.writeBatch(ops));
           }),
         );
       },
-      delete: (k: Parameters<MemoryRouteTable["delete"]>[0]) => inner.delete(k),
-      dumpOurs: () => inner.dumpOurs(),
     };
     const sync = new RouteSync({
       table,
@@ -140,9 +140,10 @@ describe("route sync diff", () => {
       sync.set(b, b);
     }
     await sync.idle();
-    assert.equal(peak, 64);
-    // Refills wait for the window to drain to a quarter: no batch of one per landed write.
-    assert.ok(bursts.length <= 1000 / 48 + 12, `${bursts.length} bursts`);
+    assert.equal(overlap, 1);
+    assert.equal(Math.max(...batches), 64);
+    assert.equal(batches.length, Math.ceil(1000 / 64));
+    assert.equal(sync.writes, 1000);
     const r = await inner.dumpOurs();
     assert.ok(r.ok);
     assert.equal(r.value.length, 1000);
@@ -155,14 +156,15 @@ describe("route sync diff", () => {
 
   it("changes made by separate callbacks of one event-loop turn write a destination once, latest value", async () => {
     const inner = new MemoryRouteTable();
-    const writes: RouteSpec[] = [];
+    const writes: RouteOp[] = [];
     const table = {
-      replace: (r: RouteSpec) => {
-        writes.push(r);
-        return inner.replace(r);
-      },
-      delete: (k: Parameters<MemoryRouteTable["delete"]>[0]) => inner.delete(k),
+      replace: (r: RouteSpec) => inner.replace(r),
+      delete: (k: RouteKey) => inner.delete(k),
       dumpOurs: () => inner.dumpOurs(),
+      writeBatch: (ops: readonly RouteOp[]) => {
+        writes.push(...ops);
+        return inner.writeBatch(ops);
+      },
     };
     const sync = new RouteSync({ table, adoptMs: 0, driftCheckMs: 0, cleanupOnStop: false, now: () => 0 });
     await sync.start();
@@ -177,7 +179,50 @@ describe("route sync diff", () => {
       });
     });
     await sync.idle();
-    assert.deepEqual(writes, [both]);
+    assert.deepEqual(writes, [{ op: "replace", route: both }]);
+    await sync.stop();
+  });
+
+  it("does not rewrite what the kernel already holds: adopted routes at start, and values written before", async () => {
+    const inner = new MemoryRouteTable();
+    const a = spec("fd00:1::", ["fe80::1", "fe80::2"]);
+    const b = spec("fd00:2::", ["fe80::1"]);
+    await inner.replace(a);
+    await inner.replace(b);
+    const written: RouteOp[] = [];
+    const table = {
+      replace: (r: RouteSpec) => inner.replace(r),
+      delete: (k: RouteKey) => inner.delete(k),
+      dumpOurs: () => inner.dumpOurs(),
+      writeBatch: (ops: readonly RouteOp[]) => {
+        written.push(...ops);
+        return inner.writeBatch(ops);
+      },
+    };
+    const sync = new RouteSync({ table, adoptMs: 0, driftCheckMs: 0, cleanupOnStop: false, now: () => 0 });
+    await sync.start();
+    // The restarted daemon re-learns `a` (nexthops in another order) and a new value for `b`.
+    const aAgain = { ...a, nexthops: [...a.nexthops].reverse() };
+    const b2 = spec("fd00:2::", ["fe80::9"]);
+    sync.set(aAgain, aAgain);
+    sync.set(b2, b2);
+    // Deleting a route that is not there needs no write either.
+    sync.set({ family: 6, dst: "fd00:3::", dstLen: 64 }, null);
+    await sync.idle();
+    assert.deepEqual(written, [{ op: "replace", route: b2 }]);
+    assert.equal(sync.skipped, 2);
+    // Setting what was just written is skipped too; a real change is written.
+    sync.set(b2, b2);
+    sync.set(b, b);
+    await sync.idle();
+    assert.deepEqual(written.slice(1), [{ op: "replace", route: b }]);
+    // Someone deletes `a` behind our back: the drift check notices and rewrites it.
+    await inner.delete(a);
+    const d = await sync.checkDrift();
+    assert.equal(d?.replace.length, 1);
+    const r = await inner.dumpOurs();
+    assert.ok(r.ok);
+    assert.equal(r.value.length, 2);
     await sync.stop();
   });
 });
