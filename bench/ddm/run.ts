@@ -19,7 +19,8 @@
  * per router per poll. The load average and each daemon's CPU seconds are
  * printed with every figure, since other work on the machine skews them.
  *
- *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [--expire D] [--skip-restart] [--verbose] [N …]
+ *   npm run build && node dist/bench/ddm/run.js [--rounds R] [--profile DIR] [--timeout S] [--expire D] [--skip-restart] [--verbose]
+ *     [--daemon-flags="NODE FLAGS"] [N …]
  *
  * Timers are the lab's (solicit 200 ms) except the expiry threshold, which
  * is ddmd's default of 5 s unless `--expire D` says otherwise: on a loaded
@@ -44,6 +45,7 @@ const { values, positionals } = parseArgs({
     "skip-restart": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     expire: { type: "string", default: "5s" },
+    "daemon-flags": { type: "string", default: "" },
   },
   allowPositionals: true,
 });
@@ -162,10 +164,13 @@ async function exchange(lab: DdmLab, r: Router): Promise<boolean> {
 
 async function bench(n: number, round: number): Promise<void> {
   const lab = new DdmLab(4, { "drift-check-interval": "30s", "expire-threshold": values.expire });
-  const flags = (r: Router): string[] =>
-    values.profile === undefined
+  const extra = values["daemon-flags"].split(" ").filter((f) => f !== "");
+  const flags = (r: Router): string[] => [
+    ...extra,
+    ...(values.profile === undefined
       ? []
-      : ["--cpu-prof", "--cpu-prof-dir", join(values.profile, `n${n}-r${round}`, r.name)];
+      : ["--cpu-prof", "--cpu-prof-dir", join(values.profile, `n${n}-r${round}`, r.name)]),
+  ];
   let conv: Convergence | undefined;
   const tag = `n=${n} round ${round}`;
   try {
