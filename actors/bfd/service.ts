@@ -258,10 +258,22 @@ export class BfdService {
     if (first !== undefined) throw first;
   }
 
-  /** Stop the supervisor (sessions and listeners first). */
+  /**
+   * Stop the supervisor (sessions and listeners first). Every session first sends AdminDown
+   * (§6.8.16), so peers see a planned stop ("neighbor signaled session down") rather than a
+   * detection timeout, and clients such as BGP on FRR keep their sessions
+   * (anchors.md §3.9, `bfd_admin_down_no_impact`). Bounded by the ask deadline.
+   */
   async stop(): Promise<void> {
-    if (this.supervisor === undefined) return;
+    const sup = this.supervisor;
+    if (sup === undefined) return;
     this.supervisor = undefined;
+    const told = await ask<SupervisorMsg, number>(
+      sup,
+      (replyTo) => ({ t: "shutdown", replyTo }),
+      this.askTimeoutMs,
+    ).catch(() => -1);
+    this.o.logger.info({ sessions: told }, "BFD sessions announced AdminDown before stopping");
     await this.o.actors.stopChild(SUPERVISOR_NAME).catch(() => undefined);
   }
 }

@@ -13,6 +13,7 @@ import {
   createSession,
   type Discriminator,
   type ParamChange,
+  retireHoldMs,
   sessionConfig,
   step,
 } from "../../protocols/bfd/index.js";
@@ -41,8 +42,15 @@ export type SessionMsg =
   | TimerMsg
   | { readonly t: "snapshot"; readonly replyTo: ActorRef<SessionSnapshot> }
   | { readonly t: "update"; readonly change: PeerUpdate; readonly replyTo: ActorRef<SessionSnapshot> }
-  /** Deleting the peer: announce AdminDown (§6.8.16) so the peer does not see a failure, then go quiet. */
-  | { readonly t: "retire"; readonly replyTo: ActorRef<true> };
+  /**
+   * Deleting the peer (`hold`: true) or stopping the daemon (`hold`: false): announce AdminDown
+   * (§6.8.16) so the peer does not see a failure. With `hold` the session keeps sending its
+   * periodic AdminDown packets for `retireHoldMs` (a Detection Time) before going quiet and
+   * answering; without, it answers once the first AdminDown packet is out.
+   */
+  | { readonly t: "retire"; readonly hold: boolean; readonly replyTo: ActorRef<true> }
+  /** The retire hold is over. */
+  | { readonly t: "retired" };
 
 /** What a session is started with; `spec` is updated by the session so a restart keeps changes. */
 export interface SessionSeed {
@@ -200,8 +208,17 @@ export function sessionActor(seed: SessionSeed, deps: SessionDeps): ActorSpec<Se
           drainInbox(sh, deps, seed.inbox, ctx);
           return sh;
         case "timer":
-          if (sh.retired) seed.inbox.drain(ignore);
-          else onTimer(sh, deps, seed.inbox, m, ctx);
+          if (!sh.retired) onTimer(sh, deps, seed.inbox, m, ctx);
+          else {
+            seed.inbox.drain(ignore);
+            // Holding after a retire: keep the periodic AdminDown packets going, nothing else.
+            if (m.timer === "tx" && sh.retireReply !== null) {
+              const now = ctx.clock.now();
+              const r = step(sh.core, { kind: "timer", timer: "tx", gen: m.gen }, now);
+              sh.core = r.session;
+              perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
+            }
+          }
           return sh;
         case "snapshot":
           m.replyTo.tell(snapshot(sh, ctx.clock.now()));
@@ -211,20 +228,35 @@ export function sessionActor(seed: SessionSeed, deps: SessionDeps): ActorSpec<Se
           m.replyTo.tell(snapshot(sh, ctx.clock.now()));
           return sh;
         case "retire": {
-          if (!sh.retired) {
-            const now = ctx.clock.now() as Millis;
-            if (sh.core.state !== "AdminDown") {
-              const r = step(sh.core, { kind: "admin-down" }, now);
-              sh.core = r.session;
-              perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
-            }
-            sh.retired = true;
-            ctx.timers.cancel("tx");
-            ctx.timers.cancel("detect");
+          if (sh.retired) {
+            m.replyTo.tell(true);
+            return sh;
           }
-          m.replyTo.tell(true);
+          const now = ctx.clock.now() as Millis;
+          if (sh.core.state !== "AdminDown") {
+            const r = step(sh.core, { kind: "admin-down" }, now);
+            sh.core = r.session;
+            perform(sh, deps, r.actions, ctx.timers, now, ctx.log);
+          }
+          const holdMs = m.hold ? retireHoldMs(sh.core, now) : 0;
+          sh.retired = true;
+          sh.detect = null;
+          ctx.timers.cancel("detect");
+          if (holdMs === 0) {
+            ctx.timers.cancel("tx");
+            m.replyTo.tell(true);
+          } else {
+            sh.retireReply = m.replyTo;
+            ctx.timers.arm("retire", holdMs, { t: "retired" });
+            ctx.log.debug({ holdMs }, "BFD session retiring: sending AdminDown for a detection time");
+          }
           return sh;
         }
+        case "retired":
+          ctx.timers.cancel("tx");
+          sh.retireReply?.tell(true);
+          sh.retireReply = null;
+          return sh;
         default:
           return assertNever(m, "bfd session message");
       }

@@ -20,7 +20,7 @@ import {
 import { assertNever } from "../../protocols/common/assert-never.js";
 import type { Millis } from "../../protocols/common/time.js";
 import type { BfdTransport, SenderSocket } from "../../dataplane/bfd/index.js";
-import type { Timers } from "../runtime/index.js";
+import type { ActorRef, Timers } from "../runtime/index.js";
 import { type BfdMetrics, diagName, setStateGauge } from "./metrics.js";
 import type { HistoryEntry, PeerSpec, SessionSnapshot } from "./types.js";
 
@@ -60,6 +60,8 @@ export interface Shell {
   gaugeTx: number;
   gaugeDetect: number | null;
   retired: boolean;
+  /** Whom to answer when the retire hold ends (`session-actor.ts`); null when not holding. */
+  retireReply: ActorRef<true> | null;
 }
 
 /** Count one discarded packet. */
@@ -210,6 +212,7 @@ export function newShell(spec: PeerSpec, core: Session, now: Millis): Shell {
     gaugeTx: -1,
     gaugeDetect: -1,
     retired: false,
+    retireReply: null,
   };
 }
 

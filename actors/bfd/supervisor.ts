@@ -7,11 +7,12 @@
  * holding this actor's mailbox.
  */
 import { type Discriminator, U32_MAX_DISCRIMINATOR } from "./discriminators.js";
+import { RETIRE_HOLD_MAX_MS } from "../../protocols/bfd/index.js";
 import { assertNever } from "../../protocols/common/assert-never.js";
 import { err, ok, type Result } from "../../protocols/common/result.js";
 import type { Random } from "../../protocols/common/time.js";
 import type { BfdTransport } from "../../dataplane/bfd/index.js";
-import { type ActorContext, type ActorRef, type ActorSpec, ask } from "../runtime/index.js";
+import { type ActorContext, type ActorRef, type ActorSpec, ask, askEach } from "../runtime/index.js";
 import type { BfdFailure } from "./errors.js";
 import { type ListenerMsg, type ListenerSeed, listenerActor } from "./listener-actor.js";
 import type { BfdMetrics } from "./metrics.js";
@@ -37,7 +38,9 @@ export type SupervisorMsg =
     }
   | { readonly t: "list"; readonly replyTo: ActorRef<SessionSnapshot[]> }
   | { readonly t: "get"; readonly peer: string; readonly replyTo: ActorRef<SessionSnapshot | undefined> }
-  | { readonly t: "listener-restarted"; readonly key: string };
+  | { readonly t: "listener-restarted"; readonly key: string }
+  /** The daemon is stopping: every session announces AdminDown once; answers how many did. */
+  | { readonly t: "shutdown"; readonly replyTo: ActorRef<number> };
 
 interface PeerEntry {
   readonly seed: SessionSeed;
@@ -154,8 +157,13 @@ async function remove(st: SupervisorState, peer: string, deps: SupervisorDeps, c
       await ctx.stopChild(l.name);
     }
   }
-  // In the background, so a slow session cannot hold the supervisor (DELETE returns at once).
-  ask<SessionMsg, true>(e.ref, (replyTo) => ({ t: "retire", replyTo }), deps.askTimeoutMs)
+  // In the background, so a slow session cannot hold the supervisor (DELETE returns at once);
+  // the session answers after announcing AdminDown for a Detection Time (retireHoldMs).
+  ask<SessionMsg, true>(
+    e.ref,
+    (replyTo) => ({ t: "retire", hold: true, replyTo }),
+    RETIRE_HOLD_MAX_MS + deps.askTimeoutMs,
+  )
     .catch(() => undefined)
     .then(() => ctx.stopChild(e.name))
     .catch(() => undefined)
@@ -208,6 +216,16 @@ export function bfdSupervisor(deps: SupervisorDeps): ActorSpec<SupervisorMsg, Su
             (s) => m.replyTo.tell(ok(s)),
             (x: unknown) => m.replyTo.tell(err({ code: "BFD_E_NOT_RUNNING", message: String(x) })),
           );
+          return st;
+        }
+        case "shutdown": {
+          // Sessions being deleted are already holding in AdminDown; the rest announce it now.
+          const refs = [...st.peers.values()].map((e) => e.ref);
+          void askEach<SessionMsg, true>(
+            refs,
+            (replyTo) => ({ t: "retire", hold: false, replyTo }),
+            deps.askTimeoutMs,
+          ).then(({ answers }) => m.replyTo.tell(answers.length));
           return st;
         }
         case "list": {

@@ -27,7 +27,14 @@ export {
   decode,
   encode,
 } from "./packet.js";
-export { createSession, type SessionConfigInput, sessionConfig, step } from "./session.js";
+export {
+  createSession,
+  RETIRE_HOLD_MAX_MS,
+  retireHoldMs,
+  type SessionConfigInput,
+  sessionConfig,
+  step,
+} from "./session.js";
 export { detectionTimeMs, holdUntil, txIntervalMs } from "./session-effects.js";
 export type {
   BfdAction,

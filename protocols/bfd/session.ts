@@ -171,3 +171,29 @@ function onTimer(
   }
   return next;
 }
+
+/** Longest a deleted session keeps announcing AdminDown (a multiplier of 255 at 1 s would be minutes). */
+export const RETIRE_HOLD_MAX_MS = 30_000;
+
+/**
+ * How long a session being deleted keeps running in AdminDown, sending its periodic packets,
+ * before it goes quiet and its discriminator may be reused. `s` is the session after the
+ * `admin-down` step:
+ * - §6.8.16: the peer SHOULD be told by packets for at least a Detection Time, so that it learns
+ *   of the AdminDown instead of timing the session out (one lost packet would otherwise turn a
+ *   planned removal into a path failure on the peer); the peer's Detection Time of us is our
+ *   Detect Mult × max(its Required Min RX, the Desired Min TX we now advertise, which §6.8.3
+ *   raises to at least 1 s outside Up — so about 3 s and 3–4 packets at the usual multiplier);
+ * - §6.8.1: the session's state MUST be kept for at least a Detection Time after the last packet
+ *   received (our Detection Time, counted from `lastRxAt`).
+ * 0 when the peer was never heard (there is nobody to tell) or asked for no packets (Required Min
+ * RX 0: periodic packets MUST NOT be sent). Capped at `RETIRE_HOLD_MAX_MS`.
+ */
+export function retireHoldMs(s: Session, now: Millis): number {
+  if (s.remote.detectMult === 0 || s.remote.minRx === 0) return 0;
+  const peers = s.config.detectMult * Math.max(s.remote.minRx, s.advertised.tx);
+  const ours = s.remote.detectMult * Math.max(s.inUse.rx, s.remote.desiredMinTx);
+  const sinceRx = s.lastRxAt === null ? Number.POSITIVE_INFINITY : now - s.lastRxAt;
+  const hold = Math.max(peers / 1000, ours / 1000 - sinceRx);
+  return Math.min(RETIRE_HOLD_MAX_MS, Math.max(0, Math.ceil(hold)));
+}

@@ -206,4 +206,47 @@ describe("interop with FRR bfdd", { skip }, () => {
     );
     assert.equal(after.state, "Up");
   });
+  it("deleting the peer shows in FRR as AdminDown, not as a detection timeout; re-adding brings it Up", async () => {
+    await waitFor("Up", async () => ((await ours()).state === "Up" ? true : undefined), 10_000, 100);
+    const r = await U().request("DELETE", `/bfd/peers/${THEM}`);
+    assert.equal(r.status, 204);
+    const p = await waitFor(
+      "FRR to see AdminDown",
+      async () => {
+        const f = frrPeer();
+        return f?.status === "down" && f["remote-diagnostic"] === "administratively down" ? f : undefined;
+      },
+      3000,
+    );
+    assert.equal(p.diagnostic, "neighbor signaled session down");
+    await U().addPeer({
+      peer: THEM,
+      listen: US,
+      required_rx: 100_000,
+      detection_threshold: 3,
+      mode: "SingleHop",
+    });
+    await waitFor(
+      "Up after re-adding",
+      async () => (frrPeer()?.status === "up" ? true : undefined),
+      10_000,
+      100,
+    );
+  });
+
+  it("stopping our daemon announces AdminDown, so FRR does not time the session out", async () => {
+    await waitFor("Up", async () => ((await ours()).state === "Up" ? true : undefined), 10_000, 100);
+    await U().stop();
+    us = undefined;
+    const p = await waitFor(
+      "FRR to see AdminDown",
+      async () => {
+        const f = frrPeer();
+        return f?.status === "down" ? f : undefined;
+      },
+      3000,
+    );
+    assert.equal(p["remote-diagnostic"], "administratively down");
+    assert.equal(p.diagnostic, "neighbor signaled session down");
+  });
 });

@@ -66,7 +66,8 @@ describe("BFD sessions between two nodes (in-memory network, fake clock)", () =>
       /magnetite_bfd_session_transitions_total\{peer="10\.0\.0\.2",to="Down",diag="control-detection-time-expired"\} 1\n/,
     );
     await lab.await(a.service.remove(B));
-    await lab.run(20);
+    // The session announces AdminDown for the peer's Detection Time (3 × 1 s) before it goes.
+    await lab.run(4000);
     const m3 = await a.system.registry.metrics();
     assert.doesNotMatch(m3, /magnetite_bfd_session_state\{peer="10\.0\.0\.2"/, "a removed peer's gauges go");
   });
@@ -88,7 +89,7 @@ describe("BFD sessions between two nodes (in-memory network, fake clock)", () =>
     await lab.until(async () => (await state(a, B)) === "Up", 5000);
   });
 
-  it("a deleted peer announces AdminDown, so the other side goes Down with diag 3 at once", async () => {
+  it("a deleted peer announces AdminDown for a Detection Time, so the other side goes Down with diag 3 at once", async () => {
     await lab.until(async () => (await state(b, A)) === "Up", 5000);
     await lab.await(a.service.remove(B));
     await lab.run(20);
@@ -98,6 +99,19 @@ describe("BFD sessions between two nodes (in-memory network, fake clock)", () =>
     assert.equal(s.remoteState, "AdminDown");
     assert.deepEqual(lab.net.listening("a"), [], "the last session's listener is closed");
     assert.equal((await lab.await(a.service.list())).length, 0);
+    // §6.8.16: AdminDown keeps going out at the slow rate (≥ 1 s outside Up) for the peer's
+    // Detection Time, 3 × 1 s, so one lost packet does not turn the removal into a timeout there.
+    const received = async () => (await lab.await(b.service.get(A))).counters.received;
+    const first = await received();
+    await lab.run(3200);
+    const during = await received();
+    assert.ok(
+      during - first >= 2 && during - first <= 4,
+      `${during - first} AdminDown packets during the hold`,
+    );
+    assert.equal((await lab.await(b.service.get(A))).remoteState, "AdminDown");
+    await lab.run(3000);
+    assert.equal(await received(), during, "nothing is sent once the hold is over");
   });
 
   it("a live timer change completes a Poll and the peer adopts the new Detection Time", async () => {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSession, sessionConfig } from "../../../protocols/bfd/session.js";
+import {
+  createSession,
+  RETIRE_HOLD_MAX_MS,
+  retireHoldMs,
+  sessionConfig,
+} from "../../../protocols/bfd/session.js";
 import { detectionTimeMs, holdUntil, txIntervalMs } from "../../../protocols/bfd/session-effects.js";
 import { Diag } from "../../../protocols/bfd/types.js";
 import type { Micros } from "../../../protocols/common/time.js";
@@ -265,6 +270,26 @@ describe("bfd session (RFC 5880 §6.8)", () => {
     assert.equal(ofKind(a, "poll").length, 0);
     d.advance(300);
     assert.equal(d.sent(d.now - 300).at(-1)?.packet.detectMult, 5);
+  });
+
+  it("§6.8.16/§6.8.1: a retiring session holds for the peer's Detection Time of its slow AdminDown packets", () => {
+    const never = new Driver(config());
+    never.apply({ kind: "admin-down" });
+    assert.equal(retireHoldMs(never.session, never.now), 0, "a peer never heard needs no hold");
+    const d = new Driver(config());
+    d.bringUp();
+    d.apply({ kind: "admin-down" });
+    // Our multiplier 3 × max(the peer's Required Min RX, the ≥ 1 s we now advertise).
+    assert.equal(retireHoldMs(d.session, d.now), 3000);
+    const many = new Driver(config({ detectMult: 255 }));
+    many.bringUp();
+    many.apply({ kind: "admin-down" });
+    assert.equal(retireHoldMs(many.session, many.now), RETIRE_HOLD_MAX_MS);
+    const quiet = new Driver(config());
+    quiet.bringUp();
+    quiet.rx(peer({ state: "Up", requiredMinRx: us(0) }));
+    quiet.apply({ kind: "admin-down" });
+    assert.equal(retireHoldMs(quiet.session, quiet.now), 0, "the peer asked for no packets");
   });
 
   it("§6.8.16: admin down sends diag 7 at once, stops detection and discards received packets", () => {
