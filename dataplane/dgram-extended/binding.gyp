@@ -8,7 +8,8 @@
         "src/native/receive.cc",
         "src/native/options.cc",
         "src/native/inet.cc",
-        "src/native/netlink.cc"
+        "src/native/netlink.cc",
+        "src/native/probe.cc"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2"],

@@ -42,3 +42,13 @@ export {
   type UdpSocketStats,
   createUdpSocket,
 } from "./udp-socket.js";
+export type { NativeProbeStats } from "./native-binding.js";
+export {
+  StreamEvent,
+  type StreamProbeListener,
+  StreamTarget,
+  type StreamTargetOptions,
+  finishStreamProbe,
+  startStreamProbe,
+  streamProbeStats,
+} from "./stream-probe.js";

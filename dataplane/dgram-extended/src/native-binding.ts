@@ -132,10 +132,52 @@ export interface NativeStats {
   readonly swallowed: number;
 }
 
+/** A compiled stream-probe target (`src/native/probe.cc`); opaque to TypeScript. */
+export interface NativeProbeTarget {
+  readonly __nativeProbeTarget: never;
+}
+
+/** Counters of the stream-probe engine. */
+export interface NativeProbeStats {
+  /** Probes started and not yet reported or finished. */
+  readonly inFlight: number;
+  /** Probe descriptors currently open. */
+  readonly open: number;
+  /** Probe records not yet freed (freed at the end of the callback that ended them). */
+  readonly records: number;
+  /** Targets alive (freed when their wrapper is collected and no probe uses them). */
+  readonly targets: number;
+  /** Probes started since the engine was created. */
+  readonly started: number;
+  /** Exceptions that escaped the completion callback (should stay 0). */
+  readonly swallowed: number;
+}
+
+/** Limits compiled into the stream-probe engine. */
+export interface NativeProbeConstants {
+  readonly ROW_STRIDE: number;
+  readonly MAX_HOLD: number;
+  readonly SLAB_MIN: number;
+}
+
 interface Binding {
   readonly Socket: new (domain: number, type: number, protocol: number, netnsPath?: string) => NativeSocket;
   readonly constants: NativeConstants;
   readonly stats: () => NativeStats;
+  readonly ProbeTarget: new (
+    address: string,
+    port: number,
+    source: string | undefined,
+    send: Uint8Array | undefined,
+    read: boolean,
+    until: Uint8Array | undefined,
+    holdLimit: number,
+  ) => NativeProbeTarget;
+  readonly probeInit: (onBatch: (count: number) => void, rows: Int32Array, slab: Uint8Array) => void;
+  readonly probeStart: (target: NativeProbeTarget, timeoutMs: number) => number;
+  readonly probeFinish: (id: number, reset: boolean) => boolean;
+  readonly probeStats: () => NativeProbeStats;
+  readonly probeConstants: NativeProbeConstants;
 }
 
 // dist/native-binding.js -> ../build/Release/dgram_extended.node. Built as a
@@ -152,6 +194,12 @@ export function openNative(domain: number, type: number, protocol: number, netns
 
 /** Kernel constants. */
 export const K: NativeConstants = binding.constants;
+
+/** The stream-probe part of the addon (see `stream-probe.ts`). */
+export const probeBinding: Pick<
+  Binding,
+  "ProbeTarget" | "probeInit" | "probeStart" | "probeFinish" | "probeStats" | "probeConstants"
+> = binding;
 
 /** Native-layer counters. */
 export function nativeStats(): NativeStats {

@@ -3,7 +3,8 @@
 // errors.cc (errno -> Node-style Error), socket.cc (lifecycle, netns, module
 // init), inet.cc (IPv4/IPv6 addresses, ancillary
 // data, multicast, sendmsg with PKTINFO), netlink.cc (AF_NETLINK bind/send),
-// receive.cc (uv_poll + recvmmsg batches), options.cc (helpers, setsockopt).
+// receive.cc (uv_poll + recvmmsg batches), options.cc (helpers, setsockopt),
+// probe.cc (the stream-probe engine for TCP/HTTP health checks, probe.h).
 #pragma once
 
 #include <node_api.h>
@@ -52,6 +53,7 @@ constexpr uint64_t kIfCacheMillis = 1000;
 enum class Kind : uint8_t { kInet, kNetlink };
 
 struct EnvData;
+struct ProbeEngine;
 
 struct IfCacheEntry {
   int index;
@@ -110,6 +112,7 @@ struct EnvData {
   int64_t live = 0;   // native socket records not yet freed
   int64_t open = 0;   // descriptors currently open
   int64_t swallowed = 0;  // exceptions escaping a JS callback (should stay 0)
+  ProbeEngine* probes = nullptr;  // stream-probe engine (probe.cc), created on first use
 };
 
 // errors.cc

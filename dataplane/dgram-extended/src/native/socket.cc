@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common.h"
+#include "probe.h"
 
 namespace dgx {
 
@@ -251,6 +252,7 @@ static void MaybeFreeEnv(EnvData* d) {
 static void EnvCleanup(void* arg) {
   EnvData* d = static_cast<EnvData*>(arg);
   while (d->head != nullptr) CloseSocket(d->head);
+  CleanupProbes(d);
 }
 
 static void EnvFinalize(napi_env /*env*/, void* data, void* /*hint*/) {
@@ -364,6 +366,10 @@ static napi_value Init(napi_env env, napi_value exports) {
   DGX_CALL(env, napi_create_function(env, "stats", NAPI_AUTO_LENGTH, Stats, d, &stats));
   SetNamed(env, exports, "stats", stats);
   AddConstants(env, exports);
+  if (!InitProbes(env, exports, d)) {
+    napi_throw_error(env, "ERR_DGRAM_EXT_NAPI", "stream-probe initialisation failed");
+    return nullptr;
+  }
   return exports;
 }
 
