@@ -35,21 +35,26 @@ export function routeKeyString(k: RouteKey, canonicalDst = false): string {
   return `${k.family}|${canonicalDst ? k.dst : canonical(k.family, k.dst)}/${k.dstLen}|${k.table ?? RT_TABLE_MAIN}`;
 }
 
-const nhString = (n: KernelNexthop): string => `${n.gateway ?? "-"}@${n.ifIndex}*${n.weight}`;
+const sameNexthop = (x: KernelNexthop, y: KernelNexthop): boolean =>
+  x.gateway === y.gateway && x.ifIndex === y.ifIndex && x.weight === y.weight;
 
-/** A nexthop set as one comparable string, in any order of its members. */
-function nexthopSignature(nhs: readonly KernelNexthop[]): string {
-  const first = nhs[0];
-  if (nhs.length === 1 && first !== undefined) return nhString(first);
-  return nhs.map(nhString).sort().join(",");
-}
-
-/** True when two nexthop sets are equal as sets. */
+/**
+ * True when two nexthop sets are equal as sets. ECMP sets are small (DDM's
+ * has one member per neighbour), so members are matched pairwise: no string
+ * or array is built per comparison, which matters at one per route change.
+ */
 export function sameNexthops(a: readonly KernelNexthop[], b: readonly KernelNexthop[]): boolean {
   if (a.length !== b.length) return false;
-  const x = a.map(nhString).sort();
-  const y = b.map(nhString).sort();
-  return x.every((v, i) => v === y[i]);
+  for (const x of a) {
+    let found = false;
+    for (const y of b)
+      if (sameNexthop(x, y)) {
+        found = true;
+        break;
+      }
+    if (!found) return false;
+  }
+  return true;
 }
 
 /** What a drift check has to do. */
@@ -114,28 +119,51 @@ export interface RouteSyncOptions {
   readonly now?: () => number;
 }
 
+/** Where a destination's write stands. */
+enum Phase {
+  /** Nothing to write. */
+  Idle,
+  /** Queued for the next batch. */
+  Dirty,
+  /** In the batch being written. */
+  InFlight,
+  /** In the batch being written, and changed again since: queued once it lands. */
+  InFlightAgain,
+}
+
+/**
+ * One destination: what we want, what the kernel holds as far as we know,
+ * and where its write stands. One entry per destination, found with one map
+ * lookup per change; the queue of dirty entries and the batch in flight hold
+ * the entries themselves. (Four maps and sets keyed by the route's text cost
+ * four hash lookups and their churn per change: the largest JS cost of a
+ * 30,000-route burst in bench/ddm.)
+ */
+interface Entry {
+  readonly k: string;
+  /** The key to delete with when nothing is desired. */
+  key: RouteKey;
+  desired: RouteSpec | null;
+  /**
+   * What the kernel holds: its nexthops, `null` for no route, `undefined`
+   * for unknown (a write failed). Known from the dump at start (adoption),
+   * each drift check and every write that landed. A desired value equal to
+   * it is not written again: a daemon restarted with its routes kept in the
+   * kernel re-learns tens of thousands of routes it need not rewrite. The
+   * periodic drift check corrects a stale belief.
+   */
+  installed: readonly KernelNexthop[] | null | undefined;
+  phase: Phase;
+}
+
 /** The reconciler. One per daemon. */
 export class RouteSync {
-  private readonly desired = new Map<string, RouteSpec>();
-  /**
-   * What the kernel holds, as far as we know: key → nexthop signature, from
-   * the dump at start (adoption), each drift check and every write that
-   * landed. A desired value equal to it is not written again: a daemon
-   * restarted with its routes kept in the kernel re-learns tens of thousands
-   * of routes it does not need to rewrite. An entry is dropped when a write
-   * fails (unknown state); the periodic drift check corrects a stale one.
-   */
-  private readonly installed = new Map<string, string>();
-  /** Keys whose desired value has not been written yet, with the key to delete when there is no spec. */
-  private readonly dirty = new Map<string, RouteKey>();
-  /**
-   * Keys changed again while their write is in flight: moved back to `dirty`
-   * when it lands, so `pump` never walks past in-flight keys (with tens of
-   * thousands queued, that walk made every pump linear in the backlog).
-   */
-  private readonly again = new Map<string, RouteKey>();
+  private readonly entries = new Map<string, Entry>();
+  /** Entries to write, in the order they became dirty. */
+  private dirty = new Set<Entry>();
+  /** Entries of the batch in flight. */
+  private inFlight = 0;
   private pumpQueued = false;
-  private readonly inFlight = new Set<string>();
   /** A batch is being written (one at a time; see `pump`). */
   private writing = false;
   private adoptUntil = 0;
@@ -164,7 +192,7 @@ export class RouteSync {
     this.adoptUntil = this.now() + this.opts.adoptMs;
     const cur = await this.opts.table.dumpOurs();
     if (cur.ok) {
-      for (const r of cur.value) this.installed.set(routeKeyString(r), nexthopSignature(r.nexthops));
+      for (const r of cur.value) this.entry(routeKeyString(r), r).installed = r.nexthops;
       this.opts.onEvent?.({ kind: "adopted", routes: cur.value.length });
     } else this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
     this.arm();
@@ -175,22 +203,32 @@ export class RouteSync {
    * its key). `canonicalDst`: the destination text is canonical already.
    */
   set(key: RouteKey, spec: RouteSpec | null, canonicalDst = false): void {
-    const k = routeKeyString(key, canonicalDst);
-    if (spec === null) this.desired.delete(k);
-    else this.desired.set(k, spec);
-    if (this.inFlight.has(k)) {
-      this.again.set(k, key);
-      return;
+    const e = this.entry(routeKeyString(key, canonicalDst), key);
+    e.desired = spec;
+    if (spec === null) e.key = key;
+    switch (e.phase) {
+      case Phase.InFlight:
+        e.phase = Phase.InFlightAgain;
+        return;
+      case Phase.InFlightAgain:
+        return;
+      case Phase.Dirty:
+      case Phase.Idle:
+        break;
     }
-    const have = this.installed.get(k);
-    if (spec === null ? have === undefined : have === nexthopSignature(spec.nexthops)) {
+    if (this.holds(e)) {
       // Already so in the kernel; a write queued earlier for another value is dropped.
-      this.dirty.delete(k);
+      if (e.phase === Phase.Dirty) this.dirty.delete(e);
+      e.phase = Phase.Idle;
       this.skipped += 1;
+      this.forgetIfEmpty(e);
       this.schedulePump(); // reports the skip (and writes anything else queued)
       return;
     }
-    this.dirty.set(k, key);
+    if (e.phase === Phase.Idle) {
+      e.phase = Phase.Dirty;
+      this.dirty.add(e);
+    }
     // One pump per event-loop turn, in its check phase: a RIB change of
     // 10,000 routes is queued first and then written as full batches, and
     // changes made by other callbacks of the same turn (the router handles
@@ -202,12 +240,14 @@ export class RouteSync {
 
   /** The desired routes (for tests and the API). */
   desiredRoutes(): RouteSpec[] {
-    return [...this.desired.values()];
+    const out: RouteSpec[] = [];
+    for (const e of this.entries.values()) if (e.desired !== null) out.push(e.desired);
+    return out;
   }
 
   /** Resolves once nothing is queued or in flight. */
   idle(): Promise<void> {
-    if (this.dirty.size === 0 && this.inFlight.size === 0 && this.again.size === 0) return Promise.resolve();
+    if (this.dirty.size === 0 && this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -236,7 +276,28 @@ export class RouteSync {
         key: { family: r.family, dst: r.dst, dstLen: r.dstLen, table: r.table },
       })),
     );
-    this.installed.clear();
+    this.entries.clear();
+  }
+
+  private entry(k: string, key: RouteKey): Entry {
+    let e = this.entries.get(k);
+    if (e === undefined) {
+      e = { k, key, desired: null, installed: null, phase: Phase.Idle };
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+
+  /** True when the kernel holds what `e` wants. */
+  private holds(e: Entry): boolean {
+    const have = e.installed;
+    if (have === undefined) return false;
+    return e.desired === null ? have === null : have !== null && sameNexthops(have, e.desired.nexthops);
+  }
+
+  /** Drop an entry that holds nothing and wants nothing (keeps the map the size of the table). */
+  private forgetIfEmpty(e: Entry): void {
+    if (e.phase === Phase.Idle && e.desired === null && e.installed === null) this.entries.delete(e.k);
   }
 
   private arm(): void {
@@ -254,23 +315,45 @@ export class RouteSync {
       return null;
     }
     const adopting = this.now() < this.adoptUntil;
-    const busy = (k: string): boolean => this.dirty.has(k) || this.inFlight.has(k) || this.again.has(k);
+    const busy = (k: string): boolean => {
+      const e = this.entries.get(k);
+      return e !== undefined && e.phase !== Phase.Idle;
+    };
     // What the kernel holds now replaces what we believed, except for keys with a write under way.
-    for (const k of [...this.installed.keys()]) if (!busy(k)) this.installed.delete(k);
+    const seen = new Set<string>();
     for (const r of cur.value) {
       const k = routeKeyString(r);
-      if (!busy(k)) this.installed.set(k, nexthopSignature(r.nexthops));
+      seen.add(k);
+      if (!busy(k)) this.entry(k, r).installed = r.nexthops;
     }
-    const d = diffRoutes(this.desired, cur.value, busy, () => adopting);
+    const desired = new Map<string, RouteSpec>();
+    for (const e of [...this.entries.values()]) {
+      if (e.phase === Phase.Idle && !seen.has(e.k)) {
+        e.installed = null;
+        this.forgetIfEmpty(e);
+      }
+      if (e.desired !== null) desired.set(e.k, e.desired);
+    }
+    const d = diffRoutes(desired, cur.value, busy, () => adopting);
     if (d.replace.length + d.remove.length === 0) return d;
-    // Skipped keys are neither dirty nor in flight, so they go straight to `dirty`.
-    for (const r of d.replace) this.dirty.set(routeKeyString(r), r);
-    // A removal has no desired spec, so the dirty entry's key is what gets deleted.
-    for (const k of d.remove) this.dirty.set(routeKeyString(k), k);
+    // Skipped keys are idle, so they go straight to the queue.
+    for (const r of d.replace) this.queue(this.entry(routeKeyString(r), r));
+    // A removal has no desired spec, so the entry's key is what gets deleted.
+    for (const k of d.remove) {
+      const e = this.entry(routeKeyString(k), k);
+      e.key = k;
+      this.queue(e);
+    }
     this.pump();
     this.opts.onEvent?.({ kind: "drift-repaired", replaced: d.replace.length, removed: d.remove.length });
     await this.idle();
     return d;
+  }
+
+  private queue(e: Entry): void {
+    if (e.phase !== Phase.Idle) return;
+    e.phase = Phase.Dirty;
+    this.dirty.add(e);
   }
 
   private schedulePump(): void {
@@ -283,7 +366,7 @@ export class RouteSync {
   }
 
   /**
-   * Write up to `maxInFlight` dirty keys as one batch (`RouteTable.writeBatch`:
+   * Write up to `maxInFlight` dirty entries as one batch (`RouteTable.writeBatch`:
    * packed netlink datagrams, no ack per route) and pump again when it has
    * landed. One batch at a time bounds what the kernel may queue for us
    * (errors only) and lets the event loop run other work, such as pushes to
@@ -292,23 +375,23 @@ export class RouteSync {
   private pump(): void {
     if (this.writing) return;
     const ops: RouteOp[] = [];
-    const keys: string[] = [];
-    for (const [k, key] of this.dirty) {
+    const batch: Entry[] = [];
+    for (const e of this.dirty) {
       if (ops.length >= this.maxInFlight) break;
-      this.dirty.delete(k);
-      this.inFlight.add(k);
-      const spec = this.desired.get(k);
-      ops.push(spec === undefined ? { op: "delete", key } : { op: "replace", route: spec });
-      keys.push(k);
+      this.dirty.delete(e);
+      e.phase = Phase.InFlight;
+      ops.push(e.desired === null ? { op: "delete", key: e.key } : { op: "replace", route: e.desired });
+      batch.push(e);
     }
     if (ops.length === 0) {
       if (this.skipped !== this.skippedReported) this.report(0, 0);
-      if (this.inFlight.size === 0) this.wake();
+      this.wake();
       return;
     }
     this.writing = true;
+    this.inFlight = ops.length;
     this.writes += ops.length;
-    void this.opts.table.writeBatch(ops).then((failed) => this.landed(keys, ops, failed));
+    void this.opts.table.writeBatch(ops).then((failed) => this.landed(batch, ops, failed));
   }
 
   private report(written: number, failed: number): void {
@@ -317,31 +400,33 @@ export class RouteSync {
     this.opts.onEvent?.({ kind: "written", written, failed, skipped });
   }
 
-  private landed(keys: readonly string[], ops: readonly RouteOp[], failed: RouteBatchResult): void {
+  private landed(batch: readonly Entry[], ops: readonly RouteOp[], failed: RouteBatchResult): void {
     this.writing = false;
+    this.inFlight = 0;
     let failures = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] ?? "";
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i];
       const op = ops[i];
-      this.inFlight.delete(k);
-      const error = failed.get(i);
+      if (e === undefined || op === undefined) continue;
+      const error = failed.size === 0 ? undefined : failed.get(i);
       if (error === undefined || error.code === "KERNEL_E_NOT_FOUND") {
-        if (op?.op === "replace") this.installed.set(k, nexthopSignature(op.route.nexthops));
-        else this.installed.delete(k);
+        e.installed = op.op === "replace" ? op.route.nexthops : null;
       } else {
         // Not retried at once (a rejected route would spin); the next drift check repairs it.
-        this.installed.delete(k);
+        e.installed = undefined;
         this.failures += 1;
         failures += 1;
-        this.opts.onEvent?.({ kind: "write-failed", key: k, error });
+        this.opts.onEvent?.({ kind: "write-failed", key: e.k, error });
       }
-      const again = this.again.get(k);
-      if (again !== undefined) {
-        this.again.delete(k);
-        this.dirty.set(k, again);
+      if (e.phase === Phase.InFlightAgain && !this.holds(e)) {
+        e.phase = Phase.Dirty;
+        this.dirty.add(e);
+      } else {
+        e.phase = Phase.Idle;
+        this.forgetIfEmpty(e);
       }
     }
-    this.report(keys.length - failures, failures);
+    this.report(batch.length - failures, failures);
     this.pump();
   }
 
