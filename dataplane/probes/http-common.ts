@@ -18,9 +18,8 @@ import { isIP, type Socket } from "node:net";
 import { DomainError } from "../../protocols/common/domain-error.js";
 import type { ProbeResult } from "../../protocols/health/probe-result.js";
 import type { StatusSet } from "../../protocols/health/status-set.js";
-import { formatStatusSet, statusMatches } from "../../protocols/health/status-set.js";
 import { Attempt } from "./attempt.js";
-import { BodyReader, parseHead } from "./http-response.js";
+import { type AnswerRules, ResponseJudge } from "./http-exchange.js";
 import type { CommonProbeOptions, ProbeTarget } from "./probe.js";
 import { DEFAULT_USER_AGENT, sourceFor } from "./probe.js";
 
@@ -130,6 +129,16 @@ export function requestHead(r: ResolvedHttp, host: string): string {
   );
 }
 
+/** The judging rules of a resolved probe. */
+export function answerRules(o: HttpProbeOptions, r: ResolvedHttp): AnswerRules {
+  return {
+    expect: o.expect,
+    bodyRegex: r.bodyRegex,
+    bodyLimit: r.bodyLimit,
+    headRequest: r.method === "HEAD",
+  };
+}
+
 /** The host name to send as TLS SNI: explicit, else the Host header's name, else none for IP literals. */
 export function serverName(sni: string | undefined, host: string | undefined, address: string): string {
   if (sni !== undefined) return sni;
@@ -180,51 +189,8 @@ function runHttp(
   }
   a.attach(s, connector.plain);
   s.once(connector.ready, () => s.write(request, "latin1"));
-  const headRequest = r.method === "HEAD";
-  let pending: Buffer | undefined;
-  let status = 0;
-  let body: BodyReader | undefined;
-
-  const judge = (reader: BodyReader, re: RegExp) => {
-    const text = reader.body().toString("utf8");
-    if (re.test(text)) a.pass(`HTTP ${status}, body matches ${re}`);
-    else
-      a.fail("body-mismatch", `HTTP ${status}, first ${reader.size} body bytes do not match ${re}`, "reset");
-  };
-  const feed = (reader: BodyReader, re: RegExp, data: Buffer) => {
-    const state = reader.push(data);
-    if (state === "complete") judge(reader, re);
-    else if (state !== "more") a.fail("protocol-error", state.error);
-  };
-
-  s.on("data", (chunk: Buffer) => {
-    if (a.done) return;
-    const re = r.bodyRegex;
-    if (body !== undefined && re !== undefined) return feed(body, re, chunk);
-    pending = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
-    const p = parseHead(pending, headRequest);
-    if (p.kind === "more") return;
-    if (p.kind === "error") return a.fail("protocol-error", p.detail);
-    status = p.head.status;
-    if (!statusMatches(o.expect, status)) {
-      return a.fail("bad-status", `HTTP ${status}, expected ${formatStatusSet(o.expect)}`, "reset");
-    }
-    if (re === undefined) return a.pass(`HTTP ${status}`);
-    body = new BodyReader(p.head.framing, r.bodyLimit);
-    const rest = pending.subarray(p.head.bodyStart);
-    pending = undefined;
-    feed(body, re, rest);
-  });
-  s.on("end", () => {
-    if (a.done) return;
-    const re = r.bodyRegex;
-    if (body !== undefined && re !== undefined) {
-      // Read-until-close framing ends here; a declared length or chunking cut short does not.
-      if (body.endsAtClose) return judge(body, re);
-      return a.fail("closed", `peer closed after ${body.size} body bytes, before the end of the body`);
-    }
-    if (pending === undefined) return a.fail("closed", "peer closed without answering");
-    a.fail("protocol-error", `peer closed inside the response head (${pending.length} bytes)`);
-  });
+  const judge = new ResponseJudge(answerRules(o, r), false);
+  s.on("data", (chunk: Buffer) => judge.data(chunk, a));
+  s.on("end", () => judge.end(a));
   return a.promise;
 }

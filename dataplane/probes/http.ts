@@ -1,11 +1,26 @@
 /**
  * HTTP probe (maglev-vpp.md §2.4 `type: http`): one request over plain TCP,
- * pass on an expected status and optional body match (http-common.ts).
+ * pass on an expected status and optional body match (http-exchange.ts).
+ *
+ * An IP-literal target runs on the native stream-probe engine
+ * (`stream-attempt.ts`): the engine connects, writes the prebuilt request
+ * and hands over what it reads; the same judge as the Node-socket path
+ * parses it. Without a body regex the answer is decided by the head (usually
+ * the first segment), and the connection is then reset. With a body regex
+ * the body is read natively too, chunk by chunk, until the judge has
+ * `bodyLimit` bytes, the body ends or the peer closes — no need for the Node
+ * path. A target given as a host name keeps the Node-socket path
+ * (`http-common.ts`), which resolves it.
  */
-import { connect } from "node:net";
-import type { Connector, HttpProbeOptions } from "./http-common.js";
-import { httpRunner, resolveHttpOptions } from "./http-common.js";
-import type { Probe } from "./probe.js";
+import { connect, isIP } from "node:net";
+import { StreamTarget } from "dgram-extended";
+import type { ProbeResult } from "../../protocols/health/probe-result.js";
+import type { Connector, HttpProbeOptions, ResolvedHttp } from "./http-common.js";
+import { answerRules, defaultHost, httpRunner, requestHead, resolveHttpOptions } from "./http-common.js";
+import { type AnswerRules, ResponseJudge } from "./http-exchange.js";
+import type { Probe, ProbeTarget } from "./probe.js";
+import { sourceFor } from "./probe.js";
+import { StreamAttempt } from "./stream-attempt.js";
 
 export type { HttpProbeOptions } from "./http-common.js";
 
@@ -21,6 +36,60 @@ const plainTcp: Connector = {
 
 /** Build an HTTP probe. Throws `DomainError` `HC_E_INVALID_CONFIG` on bad options. */
 export function createHttpProbe(options: HttpProbeOptions): Probe {
-  const run = httpRunner(plainTcp, options, resolveHttpOptions(options, plainTcp.defaultPort));
+  const r = resolveHttpOptions(options, plainTcp.defaultPort);
+  const viaNode = httpRunner(plainTcp, options, r);
+  const rules = answerRules(options, r);
+  const timeoutDetail = `no complete answer within ${options.timeoutMs} ms`;
+  // The compiled native target (address, request bytes) for the last address
+  // probed; a probe serves one backend, so this is built once.
+  let lastAddress: string | undefined;
+  let lastTarget: StreamTarget | undefined;
+  const run = (target: ProbeTarget, signal: AbortSignal | undefined): Promise<ProbeResult> => {
+    if (isIP(target.address) === 0) return viaNode(target, signal);
+    if (target.address !== lastAddress || lastTarget === undefined) {
+      lastTarget = nativeTarget(options, r, target.address);
+      lastAddress = target.address;
+    }
+    return new HttpStreamAttempt(rules, timeoutDetail, signal).begin(lastTarget, options.timeoutMs);
+  };
   return { kind: "http", run };
+}
+
+function nativeTarget(o: HttpProbeOptions, r: ResolvedHttp, address: string): StreamTarget {
+  const source = sourceFor(address, o);
+  const request = requestHead(r, o.host ?? defaultHost(address, r.port, plainTcp.defaultPort));
+  return new StreamTarget({
+    address,
+    port: r.port,
+    ...(source === undefined ? {} : { source }),
+    send: Buffer.from(request, "latin1"),
+    read: true,
+  });
+}
+
+/** The native HTTP probe: every read goes to the judge. */
+class HttpStreamAttempt extends StreamAttempt {
+  private readonly judge: ResponseJudge;
+
+  constructor(rules: AnswerRules, timeoutDetail: string, signal: AbortSignal | undefined) {
+    super(timeoutDetail, signal);
+    this.judge = new ResponseJudge(rules, true);
+  }
+
+  // A target that reads never ends in `connected` or `sent`; were it to, no answer came.
+  protected onConnected(): void {
+    this.fail("closed", "peer closed without answering");
+  }
+
+  protected onSent(): void {
+    this.onConnected();
+  }
+
+  protected onData(chunk: Buffer): void {
+    this.judge.data(chunk, this);
+  }
+
+  protected onEnd(): void {
+    this.judge.end(this);
+  }
 }

@@ -12,13 +12,20 @@
  * A connect-only probe closes with a reset right after the handshake, like
  * HAProxy's layer-4 check (attempt.ts explains why); the server may log a
  * reset connection.
+ *
+ * An IP-literal target runs on the native stream-probe engine
+ * (`stream-attempt.ts`): the engine holds the answer back until `expect`
+ * appears (or `readLimit` bytes, or the end), so a matching answer costs one
+ * event. A host name keeps the Node-socket path below, which resolves it.
  */
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
+import { StreamTarget } from "dgram-extended";
 import { DomainError } from "../../protocols/common/domain-error.js";
 import type { ProbeResult } from "../../protocols/health/probe-result.js";
 import { Attempt } from "./attempt.js";
 import type { CommonProbeOptions, Probe, ProbeTarget } from "./probe.js";
 import { sourceFor } from "./probe.js";
+import { StreamAttempt } from "./stream-attempt.js";
 
 /** TCP probe parameters (the `tcp` block of a check, §2.4). */
 export interface TcpProbeOptions extends CommonProbeOptions {
@@ -56,10 +63,90 @@ export function createTcpProbe(options: TcpProbeOptions): Probe {
       field: "read-limit",
     });
   }
+  const plan: TcpPlan = {
+    send,
+    expect,
+    readLimit,
+    timeoutDetail: `not done within ${timeoutMs} ms`,
+  };
+  // The compiled native target for the last address probed (a probe serves
+  // one backend, so this is built once).
+  let lastAddress: string | undefined;
+  let lastTarget: StreamTarget | undefined;
   return {
     kind: "tcp",
-    run: (target, signal) => runTcp(options, send, expect, readLimit, target, signal),
+    run: (target, signal) => {
+      if (isIP(target.address) === 0) return runTcp(options, send, expect, readLimit, target, signal);
+      if (target.address !== lastAddress || lastTarget === undefined) {
+        lastTarget = nativeTarget(options, plan, target.address);
+        lastAddress = target.address;
+      }
+      return new TcpStreamAttempt(plan, signal).begin(lastTarget, timeoutMs);
+    },
   };
+}
+
+/** What a TCP probe does, resolved once. */
+interface TcpPlan {
+  readonly send: Buffer | undefined;
+  readonly expect: Buffer | undefined;
+  readonly readLimit: number;
+  readonly timeoutDetail: string;
+}
+
+function nativeTarget(o: TcpProbeOptions, plan: TcpPlan, address: string): StreamTarget {
+  const source = sourceFor(address, o);
+  return new StreamTarget({
+    address,
+    port: o.port,
+    ...(source === undefined ? {} : { source }),
+    ...(plan.send === undefined ? {} : { send: plan.send }),
+    read: plan.expect !== undefined,
+    ...(plan.expect === undefined
+      ? {}
+      : { until: plan.expect, holdLimit: Math.min(plan.readLimit, STREAM_HOLD_LIMIT) }),
+  });
+}
+
+/** The engine holds at most this many bytes waiting for `until` (dgram-extended MAX_HOLD). */
+const STREAM_HOLD_LIMIT = 64 * 1024;
+
+/** The native TCP probe: connect, optional send, optional expect. */
+class TcpStreamAttempt extends StreamAttempt {
+  private received: Buffer[] | undefined;
+  private size = 0;
+
+  constructor(
+    private readonly plan: TcpPlan,
+    signal: AbortSignal | undefined,
+  ) {
+    super(plan.timeoutDetail, signal);
+  }
+
+  protected onConnected(): void {
+    this.pass("connected");
+  }
+
+  protected onSent(): void {
+    this.pass(`connected, sent ${this.plan.send?.length ?? 0} bytes`, "graceful");
+  }
+
+  protected onData(chunk: Buffer): void {
+    const { expect, readLimit } = this.plan;
+    if (expect === undefined) return;
+    this.size += chunk.length;
+    // The chunk is the engine's shared buffer: judge it in place, copy only what waits for more.
+    const seen = this.received === undefined ? chunk : Buffer.concat([...this.received, chunk], this.size);
+    if (seen.subarray(0, readLimit).includes(expect)) this.pass(`expected ${expect.length} bytes seen`);
+    else if (this.size >= readLimit)
+      this.fail("expect-mismatch", `expected bytes not in the first ${readLimit} bytes`);
+    else this.received = [seen === chunk ? Buffer.from(chunk) : seen];
+  }
+
+  protected onEnd(): void {
+    if (this.size === 0) this.fail("closed", "peer closed without answering");
+    else this.fail("expect-mismatch", `peer closed after ${this.size} bytes without the expected ones`);
+  }
 }
 
 function runTcp(

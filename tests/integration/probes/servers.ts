@@ -10,8 +10,13 @@ export interface Tracked {
   readonly port: number;
   /** Sockets accepted so far. */
   readonly accepted: Socket[];
-  /** Resolves once every accepted socket has closed; rejects after `withinMs`. */
-  allClosed(withinMs?: number): Promise<void>;
+  /**
+   * Resolves once at least `minAccepted` sockets were accepted and every
+   * accepted socket has closed; rejects after `withinMs`. A probe may resolve
+   * before the server has even accepted its connection, so a test that looks
+   * at what the server saw passes the number of connections it expects.
+   */
+  allClosed(withinMs?: number, minAccepted?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -19,17 +24,20 @@ export interface Tracked {
 export async function start(server: Server | HttpServer, host = "127.0.0.1"): Promise<Tracked> {
   const open = new Set<Socket>();
   const accepted: Socket[] = [];
-  let waiters: (() => void)[] = [];
+  let waiters: { min: number; wake: () => void }[] = [];
+  const check = () => {
+    if (open.size !== 0) return;
+    const ready = waiters.filter((w) => accepted.length >= w.min);
+    waiters = waiters.filter((w) => accepted.length < w.min);
+    for (const w of ready) w.wake();
+  };
   server.on("connection", (s: Socket) => {
     accepted.push(s);
     open.add(s);
     s.on("error", () => {});
     s.on("close", () => {
       open.delete(s);
-      if (open.size === 0) {
-        for (const w of waiters) w();
-        waiters = [];
-      }
+      check();
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -41,13 +49,22 @@ export async function start(server: Server | HttpServer, host = "127.0.0.1"): Pr
   return {
     port: address.port,
     accepted,
-    allClosed(withinMs = 1000) {
-      if (open.size === 0) return Promise.resolve();
+    allClosed(withinMs = 1000, minAccepted = 0) {
+      if (open.size === 0 && accepted.length >= minAccepted) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${open.size} socket(s) still open`)), withinMs);
-        waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`${open.size} socket(s) still open, ${accepted.length}/${minAccepted} accepted`),
+            ),
+          withinMs,
+        );
+        waiters.push({
+          min: minAccepted,
+          wake: () => {
+            clearTimeout(timer);
+            resolve();
+          },
         });
       });
     },
