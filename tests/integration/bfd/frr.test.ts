@@ -50,6 +50,16 @@ describe("interop with FRR bfdd", { skip }, () => {
       .peers()
       .find((p) => p.peer === US);
   const ours = () => U().peer(THEM);
+  /** FRR's peer goes Down because we said AdminDown (§6.8.6), not because it timed us out. */
+  const frrSeesAdminDown = async (): Promise<void> => {
+    const p = await waitFor(
+      "FRR to see the session go down",
+      async () => (frrPeer()?.status === "down" ? frrPeer() : undefined),
+      3000,
+    );
+    assert.equal(p["remote-diagnostic"], "administratively down");
+    assert.equal(p.diagnostic, "neighbor signaled session down");
+  };
 
   before(async () => {
     nsUs = lab.addNamespace("mgfu");
@@ -168,15 +178,7 @@ describe("interop with FRR bfdd", { skip }, () => {
 
   it("our admin down shows in FRR, and admin up brings the session back", async () => {
     await U().patch(THEM, { admin_down: true });
-    const p = await waitFor(
-      "FRR to see AdminDown",
-      async () => {
-        const f = frrPeer();
-        return f?.status === "down" && f["remote-diagnostic"] === "administratively down" ? f : undefined;
-      },
-      3000,
-    );
-    assert.equal(p.diagnostic, "neighbor signaled session down");
+    await frrSeesAdminDown();
     assert.equal((await ours()).state, "AdminDown");
     await U().patch(THEM, { admin_down: false });
     await waitFor(
@@ -210,15 +212,7 @@ describe("interop with FRR bfdd", { skip }, () => {
     await waitFor("Up", async () => ((await ours()).state === "Up" ? true : undefined), 10_000, 100);
     const r = await U().request("DELETE", `/bfd/peers/${THEM}`);
     assert.equal(r.status, 204);
-    const p = await waitFor(
-      "FRR to see AdminDown",
-      async () => {
-        const f = frrPeer();
-        return f?.status === "down" && f["remote-diagnostic"] === "administratively down" ? f : undefined;
-      },
-      3000,
-    );
-    assert.equal(p.diagnostic, "neighbor signaled session down");
+    await frrSeesAdminDown();
     await U().addPeer({
       peer: THEM,
       listen: US,
@@ -238,15 +232,6 @@ describe("interop with FRR bfdd", { skip }, () => {
     await waitFor("Up", async () => ((await ours()).state === "Up" ? true : undefined), 10_000, 100);
     await U().stop();
     us = undefined;
-    const p = await waitFor(
-      "FRR to see AdminDown",
-      async () => {
-        const f = frrPeer();
-        return f?.status === "down" ? f : undefined;
-      },
-      3000,
-    );
-    assert.equal(p["remote-diagnostic"], "administratively down");
-    assert.equal(p.diagnostic, "neighbor signaled session down");
+    await frrSeesAdminDown();
   });
 });
