@@ -46,7 +46,19 @@ import {
   TunnelRouteList,
 } from "../schemas/ddm.js";
 
-registerErrorCodes({ DDM_E_BAD_PREFIX: 400, DDM_E_BAD_BODY: 400, DDM_E_FAILED: 500, DDM_E_CONFIG: 400 });
+/** HTTP statuses of the DDM subsystem's codes (style guide rule 32). */
+export const ddmErrorCodes = {
+  /** A prefix or address in the path or body is not IPv6 text. */
+  DDM_E_BAD_PREFIX: 400,
+  /** A body that is not the expected list (of prefixes or tunnel endpoints). */
+  DDM_E_BAD_BODY: 400,
+  /** The router could not carry out the change (e.g. the store refused the write); nothing changed. */
+  DDM_E_FAILED: 500,
+  /** The `ddm` config section is unusable (e.g. a hostname that is not 1..255 bytes). */
+  DDM_E_CONFIG: 400,
+} as const satisfies Record<string, number>;
+
+registerErrorCodes(ddmErrorCodes);
 
 /** What the routes need; `DdmService` provides it. */
 export type DdmApi = Pick<
