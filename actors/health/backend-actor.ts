@@ -29,7 +29,7 @@ import {
   type ProbeResult,
   probeFailure,
 } from "../../protocols/health/index.js";
-import type { Probe } from "../../dataplane/probes/index.js";
+import type { Probe, ProbeSink } from "../../dataplane/probes/index.js";
 import type { Result } from "../../protocols/common/result.js";
 import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
 import type { AdminRecord, AdminStore } from "./admin-store.js";
@@ -160,6 +160,17 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     durationObservers[r].observe(result.latencyMs / 1000);
   }
 
+  // Where sink-form probes report (Probe.start): one object per actor instead
+  // of a promise, a reaction and two closures per probe. A result whose token
+  // is no longer in flight (its probe was aborted) is dropped here, as the
+  // promise path drops results of an aborted signal.
+  let selfRef: ActorContext<BackendMsg>["self"] | undefined;
+  const sink: ProbeSink = {
+    probeDone(token, result) {
+      if (token === inflightToken) selfRef?.tell({ t: "result", token, result });
+    },
+  };
+
   function startProbe(token: number, timeout: Millis, s: BackendState, ctx: ActorContext<BackendMsg>): void {
     if (probe === undefined || type === undefined) return;
     const now = ctx.clock.now();
@@ -167,6 +178,11 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     deps.watch.expect(name, (now + timeout) as Millis);
     const self = ctx.self;
     const signal = controller.signal;
+    if (probe.start !== undefined) {
+      selfRef = self;
+      probe.start({ address: s.spec.address }, signal, sink, token);
+      return;
+    }
     const deliver = (result: ProbeResult): void => {
       if (!signal.aborted) self.tell({ t: "result", token, result });
     };

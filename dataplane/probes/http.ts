@@ -18,8 +18,8 @@ import type { ProbeResult } from "../../protocols/health/probe-result.js";
 import type { Connector, HttpProbeOptions, ResolvedHttp } from "./http-common.js";
 import { answerRules, defaultHost, httpRunner, requestHead, resolveHttpOptions } from "./http-common.js";
 import { type AnswerRules, ResponseJudge } from "./http-exchange.js";
-import type { Probe, ProbeTarget } from "./probe.js";
-import { sourceFor } from "./probe.js";
+import type { Probe, ProbeSink, ProbeTarget } from "./probe.js";
+import { runViaSink, sourceFor } from "./probe.js";
 import { StreamAttempt } from "./stream-attempt.js";
 
 export type { HttpProbeOptions } from "./http-common.js";
@@ -44,15 +44,25 @@ export function createHttpProbe(options: HttpProbeOptions): Probe {
   // probed; a probe serves one backend, so this is built once.
   let lastAddress: string | undefined;
   let lastTarget: StreamTarget | undefined;
-  const run = (target: ProbeTarget, signal: AbortSignal | undefined): Promise<ProbeResult> => {
-    if (isIP(target.address) === 0) return viaNode(target, signal);
+  const start = (
+    target: ProbeTarget,
+    signal: AbortSignal | undefined,
+    sink: ProbeSink,
+    tag: number,
+  ): void => {
+    if (isIP(target.address) === 0) {
+      void viaNode(target, signal).then((r) => sink.probeDone(tag, r));
+      return;
+    }
     if (target.address !== lastAddress || lastTarget === undefined) {
       lastTarget = nativeTarget(options, r, target.address);
       lastAddress = target.address;
     }
-    return new HttpStreamAttempt(rules, timeoutDetail, signal).begin(lastTarget, options.timeoutMs);
+    new HttpStreamAttempt(rules, timeoutDetail, sink, tag).begin(lastTarget, options.timeoutMs, signal);
   };
-  return { kind: "http", run };
+  const run = (target: ProbeTarget, signal: AbortSignal | undefined): Promise<ProbeResult> =>
+    isIP(target.address) === 0 ? viaNode(target, signal) : runViaSink(start, target, signal);
+  return { kind: "http", run, start };
 }
 
 function nativeTarget(o: HttpProbeOptions, r: ResolvedHttp, address: string): StreamTarget {
@@ -71,8 +81,8 @@ function nativeTarget(o: HttpProbeOptions, r: ResolvedHttp, address: string): St
 class HttpStreamAttempt extends StreamAttempt {
   private readonly judge: ResponseJudge;
 
-  constructor(rules: AnswerRules, timeoutDetail: string, signal: AbortSignal | undefined) {
-    super(timeoutDetail, signal);
+  constructor(rules: AnswerRules, timeoutDetail: string, sink: ProbeSink, tag: number) {
+    super(timeoutDetail, sink, tag);
     this.judge = new ResponseJudge(rules, true);
   }
 

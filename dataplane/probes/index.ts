@@ -27,8 +27,9 @@ export type {
   ProbeFailureCode,
   ProbeKind,
   ProbeResult,
+  ProbeSink,
   ProbeTarget,
 } from "./probe.js";
-export { DEFAULT_USER_AGENT, sourceFor } from "./probe.js";
+export { DEFAULT_USER_AGENT, runViaSink, sourceFor } from "./probe.js";
 export type { TcpProbeOptions } from "./tcp.js";
 export { createTcpProbe, DEFAULT_READ_LIMIT } from "./tcp.js";

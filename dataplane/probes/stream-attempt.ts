@@ -36,12 +36,11 @@ import type { ProbeFailureCode, ProbeResult } from "../../protocols/health/probe
 import { probeFailure, probePass } from "../../protocols/health/probe-result.js";
 import type { CloseMode } from "./attempt.js";
 import { classifyError } from "./classify.js";
+import type { ProbeSink } from "./probe.js";
 import { linkWaiter, unlinkWaiter, type Waiter, type WaiterList } from "./waiters.js";
 
-/** A native probe in progress; `promise` resolves with its result, never rejects. */
+/** A native probe in progress; its result goes to `sink.probeDone(tag, …)` exactly once. */
 export abstract class StreamAttempt implements StreamProbeListener, Waiter {
-  readonly promise: Promise<ProbeResult>;
-  private resolve!: (r: ProbeResult) => void;
   private readonly started = performance.now();
   /** The engine's id while the native probe is open; -1 once it ended. */
   private id = -1;
@@ -52,19 +51,21 @@ export abstract class StreamAttempt implements StreamProbeListener, Waiter {
 
   constructor(
     private readonly timeoutDetail: string,
-    signal: AbortSignal | undefined,
-  ) {
-    this.promise = new Promise((resolve) => {
-      this.resolve = resolve;
-    });
-    if (signal?.aborted === true) this.aborted();
-    else if (signal !== undefined) linkWaiter(this, signal);
-  }
+    private readonly sink: ProbeSink,
+    private readonly tag: number,
+  ) {}
 
-  /** Start the native probe (nothing happens when already aborted). */
-  begin(target: StreamTarget, timeoutMs: number): Promise<ProbeResult> {
-    if (!this.settled) this.id = startStreamProbe(target, timeoutMs, this);
-    return this.promise;
+  /**
+   * Start the native probe under the owner's `signal` (an aborted one
+   * settles at once, as `aborted`, without opening anything).
+   */
+  begin(target: StreamTarget, timeoutMs: number, signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true) {
+      this.aborted();
+      return;
+    }
+    if (signal !== undefined) linkWaiter(this, signal);
+    this.id = startStreamProbe(target, timeoutMs, this);
   }
 
   /** True once a result is decided. */
@@ -142,6 +143,6 @@ export abstract class StreamAttempt implements StreamProbeListener, Waiter {
       finishStreamProbe(this.id, close);
       this.id = -1;
     }
-    this.resolve(result);
+    this.sink.probeDone(this.tag, result);
   }
 }

@@ -23,8 +23,8 @@ import { StreamTarget } from "dgram-extended";
 import { DomainError } from "../../protocols/common/domain-error.js";
 import type { ProbeResult } from "../../protocols/health/probe-result.js";
 import { Attempt } from "./attempt.js";
-import type { CommonProbeOptions, Probe, ProbeTarget } from "./probe.js";
-import { sourceFor } from "./probe.js";
+import type { CommonProbeOptions, Probe, ProbeSink, ProbeTarget } from "./probe.js";
+import { runViaSink, sourceFor } from "./probe.js";
 import { StreamAttempt } from "./stream-attempt.js";
 
 /** TCP probe parameters (the `tcp` block of a check, §2.4). */
@@ -73,16 +73,29 @@ export function createTcpProbe(options: TcpProbeOptions): Probe {
   // one backend, so this is built once).
   let lastAddress: string | undefined;
   let lastTarget: StreamTarget | undefined;
+  const start = (
+    target: ProbeTarget,
+    signal: AbortSignal | undefined,
+    sink: ProbeSink,
+    tag: number,
+  ): void => {
+    if (isIP(target.address) === 0) {
+      void runTcp(options, send, expect, readLimit, target, signal).then((r) => sink.probeDone(tag, r));
+      return;
+    }
+    if (target.address !== lastAddress || lastTarget === undefined) {
+      lastTarget = nativeTarget(options, plan, target.address);
+      lastAddress = target.address;
+    }
+    new TcpStreamAttempt(plan, sink, tag).begin(lastTarget, timeoutMs, signal);
+  };
   return {
     kind: "tcp",
-    run: (target, signal) => {
-      if (isIP(target.address) === 0) return runTcp(options, send, expect, readLimit, target, signal);
-      if (target.address !== lastAddress || lastTarget === undefined) {
-        lastTarget = nativeTarget(options, plan, target.address);
-        lastAddress = target.address;
-      }
-      return new TcpStreamAttempt(plan, signal).begin(lastTarget, timeoutMs);
-    },
+    run: (target, signal) =>
+      isIP(target.address) === 0
+        ? runTcp(options, send, expect, readLimit, target, signal)
+        : runViaSink(start, target, signal),
+    start,
   };
 }
 
@@ -118,9 +131,10 @@ class TcpStreamAttempt extends StreamAttempt {
 
   constructor(
     private readonly plan: TcpPlan,
-    signal: AbortSignal | undefined,
+    sink: ProbeSink,
+    tag: number,
   ) {
-    super(plan.timeoutDetail, signal);
+    super(plan.timeoutDetail, sink, tag);
   }
 
   protected onConnected(): void {
