@@ -5,6 +5,8 @@
  * `commands/index.ts`; `main.ts` never changes for that.
  */
 import type { ParseArgsConfig } from "node:util";
+import type { Static, TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import type { ApiClient } from "./client.js";
 
 /** Process exit codes (documented in `--help`). */
@@ -73,25 +75,27 @@ export class UsageError extends Error {
 }
 
 /**
- * Call the API and check the response body's shape. On an API failure or a
- * body that fails `check`, the reason is printed to stderr and the exit code
- * to return is given instead of a body.
+ * Call the API and check the response body against its schema. On an API
+ * failure or a body of another shape (a daemon of another version, a proxy's
+ * error page), the reason is printed to stderr and the exit code to return
+ * is given instead of a body: a command never renders unchecked data.
  */
-export async function requestChecked(
+export async function requestChecked<T extends TSchema>(
   ctx: CommandContext,
   method: "GET" | "POST" | "PUT",
   path: string,
-  check: (body: unknown) => boolean,
+  schema: T,
   body?: unknown,
-): Promise<{ ok: true; body: unknown } | { ok: false; code: number }> {
+): Promise<{ ok: true; body: Static<T> } | { ok: false; code: number }> {
   const r = await ctx.client().request(method, path, body === undefined ? {} : { body });
   if (!r.ok) {
     ctx.io.err(`${r.error.message}\n`);
     return { ok: false, code: r.error.exitCode };
   }
-  if (!check(r.value.body)) {
+  const got: unknown = r.value.body;
+  if (!Value.Check(schema, got)) {
     ctx.io.err(`${method} ${path}: unexpected response shape\n`);
     return { ok: false, code: ExitCode.FAILURE };
   }
-  return { ok: true, body: r.value.body };
+  return { ok: true, body: got };
 }

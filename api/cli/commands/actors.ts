@@ -1,7 +1,6 @@
 /** `actors`: the supervision tree as an indented table (depth-first, as the API returns it). */
-import { Value } from "@sinclair/typebox/value";
 import { ActorList, type ActorRow } from "../../schemas/system.js";
-import { type Command, ExitCode } from "../command.js";
+import { type Command, ExitCode, requestChecked } from "../command.js";
 import { type Column, renderJson, renderTable } from "../table.js";
 
 const columns: readonly Column<ActorRow>[] = [
@@ -16,17 +15,10 @@ const columns: readonly Column<ActorRow>[] = [
 export const actors: Command = {
   words: ["actors"],
   summary: "the actor supervision tree: path, kind, status, restarts, mailbox depth",
-  async run({ io, global, client }) {
-    const r = await client().request("GET", "/actors");
-    if (!r.ok) {
-      io.err(`${r.error.message}\n`);
-      return r.error.exitCode;
-    }
-    if (!Value.Check(ActorList, r.value.body)) {
-      io.err("GET /actors: unexpected response shape\n");
-      return ExitCode.FAILURE;
-    }
-    io.out(global.json ? renderJson(r.value.body) : renderTable(columns, r.value.body));
+  async run(ctx) {
+    const r = await requestChecked(ctx, "GET", "/actors", ActorList);
+    if (!r.ok) return r.code;
+    ctx.io.out(ctx.global.json ? renderJson(r.body) : renderTable(columns, r.body));
     return ExitCode.OK;
   },
 };

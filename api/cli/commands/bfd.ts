@@ -3,9 +3,8 @@
  * style (ddm-bfd-maghemite.md §2.5), with our extra columns, and one peer in full with its
  * transition history. Intervals print in ms, durations in maghemite's human format.
  */
-import { Value } from "@sinclair/typebox/value";
 import { BfdPeerDetail, type BfdPeerInfo, BfdPeerList } from "../../schemas/bfd.js";
-import { type Command, ExitCode } from "../command.js";
+import { type Command, ExitCode, requestChecked } from "../command.js";
 import { formatDurationHuman } from "../format-duration.js";
 import { type Column, renderJson, renderTable } from "../table.js";
 
@@ -35,17 +34,10 @@ const peerColumns: readonly Column<BfdPeerInfo>[] = [
 export const bfdPeers: Command = {
   words: ["bfd", "peers"],
   summary: "BFD sessions: peer, listen, mode, state, remote state, TX, detection time, duration, flaps",
-  async run({ io, global, client }) {
-    const r = await client().request("GET", "/bfd/peers");
-    if (!r.ok) {
-      io.err(`${r.error.message}\n`);
-      return r.error.exitCode;
-    }
-    if (!Value.Check(BfdPeerList, r.value.body)) {
-      io.err("GET /bfd/peers: unexpected response shape\n");
-      return ExitCode.FAILURE;
-    }
-    io.out(global.json ? renderJson(r.value.body) : renderTable(peerColumns, r.value.body));
+  async run(ctx) {
+    const r = await requestChecked(ctx, "GET", "/bfd/peers", BfdPeerList);
+    if (!r.ok) return r.code;
+    ctx.io.out(ctx.global.json ? renderJson(r.body) : renderTable(peerColumns, r.body));
     return ExitCode.OK;
   },
 };
@@ -118,18 +110,11 @@ export const bfdPeer: Command = {
   synopsis: "ADDR",
   summary: "one BFD session in full: timers, counters, drops by reason and the transition history",
   positionals: { min: 1, max: 1 },
-  async run({ io, global, client, args }) {
-    const addr = args[0] ?? "";
-    const r = await client().request("GET", `/bfd/peers/${encodeURIComponent(addr)}`);
-    if (!r.ok) {
-      io.err(`${r.error.message}\n`);
-      return r.error.exitCode;
-    }
-    if (!Value.Check(BfdPeerDetail, r.value.body)) {
-      io.err("GET /bfd/peers/{addr}: unexpected response shape\n");
-      return ExitCode.FAILURE;
-    }
-    io.out(global.json ? renderJson(r.value.body) : renderPeer(r.value.body));
+  async run(ctx) {
+    const addr = ctx.args[0] ?? "";
+    const r = await requestChecked(ctx, "GET", `/bfd/peers/${encodeURIComponent(addr)}`, BfdPeerDetail);
+    if (!r.ok) return r.code;
+    ctx.io.out(ctx.global.json ? renderJson(r.body) : renderPeer(r.body));
     return ExitCode.OK;
   },
 };

@@ -6,26 +6,13 @@
  * `sync`, and our `interfaces`. Rows of `peers` are sorted by interface index
  * numerically (ddmadm sorts the JSON keys as text, so "10" before "9").
  */
-import { Value } from "@sinclair/typebox/value";
 import { InterfaceList, type InterfaceRow, PeersV2, PrefixList, Prefixes } from "../../schemas/ddm.js";
 import type { Command, CommandContext } from "../command.js";
-import { ExitCode } from "../command.js";
+import { ExitCode, requestChecked } from "../command.js";
 import { formatDurationHuman, millisFromSecsNanos } from "../format-duration.js";
 import { renderJson, renderTable } from "../table.js";
 
 const kindName = (k: number): string => (k === 0 ? "Server" : "Transit");
-
-async function get(
-  ctx: CommandContext,
-  path: string,
-): Promise<{ ok: true; body: unknown } | { ok: false; code: number }> {
-  const r = await ctx.client().request("GET", path);
-  if (!r.ok) {
-    ctx.io.err(`${r.error.message}\n`);
-    return { ok: false, code: r.error.exitCode };
-  }
-  return { ok: true, body: r.value.body };
-}
 
 async function send(
   ctx: CommandContext,
@@ -41,18 +28,12 @@ async function send(
   return ExitCode.OK;
 }
 
-function shapeError(ctx: CommandContext, path: string): number {
-  ctx.io.err(`GET ${path}: unexpected response shape\n`);
-  return ExitCode.FAILURE;
-}
-
 const peers: Command = {
   words: ["ddm", "peers"],
   summary: "DDM peers: interface index, host, address, kind, FSM state and time in it",
   async run(ctx) {
-    const r = await get(ctx, "/peers");
+    const r = await requestChecked(ctx, "GET", "/peers", PeersV2);
     if (!r.ok) return r.code;
-    if (!Value.Check(PeersV2, r.body)) return shapeError(ctx, "/peers");
     const rows = Object.entries(r.body).sort(([a], [b]) => Number(a) - Number(b));
     if (ctx.global.json) ctx.io.out(renderJson(r.body));
     else
@@ -80,9 +61,8 @@ const prefixes: Command = {
   words: ["ddm", "prefixes"],
   summary: "DDM imported prefixes: destination, nexthop, path (nearest hop first)",
   async run(ctx) {
-    const r = await get(ctx, "/prefixes");
+    const r = await requestChecked(ctx, "GET", "/prefixes", Prefixes);
     if (!r.ok) return r.code;
-    if (!Value.Check(Prefixes, r.body)) return shapeError(ctx, "/prefixes");
     const rows = Object.entries(r.body).flatMap(([nh, pvs]) => pvs.map((pv) => ({ nh, pv })));
     if (ctx.global.json) ctx.io.out(renderJson(r.body));
     else
@@ -104,9 +84,8 @@ const originated: Command = {
   words: ["ddm", "originated"],
   summary: "prefixes this DDM router originates",
   async run(ctx) {
-    const r = await get(ctx, "/originated");
+    const r = await requestChecked(ctx, "GET", "/originated", PrefixList);
     if (!r.ok) return r.code;
-    if (!Value.Check(PrefixList, r.body)) return shapeError(ctx, "/originated");
     ctx.io.out(
       ctx.global.json
         ? renderJson(r.body)
@@ -120,9 +99,8 @@ const interfaces: Command = {
   words: ["ddm", "interfaces"],
   summary: "every DDM interface: state, duration, peer, imported prefixes",
   async run(ctx) {
-    const r = await get(ctx, "/ddm/interfaces");
+    const r = await requestChecked(ctx, "GET", "/ddm/interfaces", InterfaceList);
     if (!r.ok) return r.code;
-    if (!Value.Check(InterfaceList, r.body)) return shapeError(ctx, "/ddm/interfaces");
     if (ctx.global.json) ctx.io.out(renderJson(r.body));
     else
       ctx.io.out(

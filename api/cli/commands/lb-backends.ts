@@ -5,7 +5,6 @@
  * action (maglev-vpp.md §3.5, persisted by the daemon) and shows the result.
  * `--json` prints the API's body as is.
  */
-import { Value } from "@sinclair/typebox/value";
 import { BackendDetail, BackendList, type BackendRow } from "../../schemas/backends.js";
 import { type Command, ExitCode, requestChecked, UsageError } from "../command.js";
 import { formatDurationHuman } from "../format-duration.js";
@@ -65,9 +64,9 @@ export const lbBackends: Command = {
   words: ["lb", "backends"],
   summary: "every backend: address, check, health state, time in state, counter, last probe",
   async run(ctx) {
-    const r = await requestChecked(ctx, "GET", "/lb/backends", (b) => Value.Check(BackendList, b));
+    const r = await requestChecked(ctx, "GET", "/lb/backends", BackendList);
     if (!r.ok) return r.code;
-    const rows = r.body as BackendList;
+    const rows = r.body;
     ctx.io.out(ctx.global.json ? renderJson(rows) : renderTable(listColumns, rows));
     return ExitCode.OK;
   },
@@ -86,11 +85,9 @@ export const lbBackend: Command = {
       throw new UsageError(`unknown action "${action}" (expected pause, resume, disable or enable)`);
     }
     const path = `/lb/backends/${encodeURIComponent(name)}${action === undefined ? "" : `/${action}`}`;
-    const r = await requestChecked(ctx, action === undefined ? "GET" : "POST", path, (b) =>
-      Value.Check(BackendDetail, b),
-    );
+    const r = await requestChecked(ctx, action === undefined ? "GET" : "POST", path, BackendDetail);
     if (!r.ok) return r.code;
-    const b = r.body as BackendDetail;
+    const b = r.body;
     ctx.io.out(ctx.global.json ? renderJson(b) : renderDetail(b));
     return ExitCode.OK;
   },

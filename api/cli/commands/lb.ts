@@ -84,9 +84,9 @@ export const lbFrontends: Command = {
   words: ["lb", "frontends"],
   summary: "every frontend: VIP, state, time in state, active pool, serving backends",
   async run(ctx) {
-    const r = await requestChecked(ctx, "GET", "/lb/frontends", (b) => Value.Check(LbFrontendList, b));
+    const r = await requestChecked(ctx, "GET", "/lb/frontends", LbFrontendList);
     if (!r.ok) return r.code;
-    const rows = r.body as LbFrontend[];
+    const rows = r.body;
     ctx.io.out(ctx.global.json ? renderJson(rows) : renderTable(frontendColumns, rows));
     return ExitCode.OK;
   },
@@ -101,9 +101,9 @@ export const lbFrontend: Command = {
   async run(ctx) {
     const [name = "", verb, pool, backend, weightText, flushWord] = ctx.args;
     const base = `/lb/frontends/${encodeURIComponent(name)}`;
-    let r: Awaited<ReturnType<typeof requestChecked>>;
+    let r: Awaited<ReturnType<typeof requestChecked<typeof LbFrontend>>>;
     if (verb === undefined) {
-      r = await requestChecked(ctx, "GET", base, (b) => Value.Check(LbFrontend, b));
+      r = await requestChecked(ctx, "GET", base, LbFrontend);
     } else {
       if (verb !== "weight" || pool === undefined || backend === undefined || weightText === undefined)
         throw new UsageError("usage: lb frontend NAME weight POOL BACKEND WEIGHT [flush]");
@@ -113,7 +113,7 @@ export const lbFrontend: Command = {
       if (flushWord !== undefined && flushWord !== "flush")
         throw new UsageError(`expected "flush", not "${flushWord}"`);
       const path = `${base}/pools/${encodeURIComponent(pool)}/backends/${encodeURIComponent(backend)}/weight`;
-      r = await requestChecked(ctx, "PUT", path, (b) => Value.Check(LbFrontend, b), {
+      r = await requestChecked(ctx, "PUT", path, LbFrontend, {
         weight,
         flush: flushWord === "flush",
       });
@@ -130,7 +130,7 @@ export const lbVips: Command = {
   words: ["lb", "vips"],
   summary: "the dataplane's own table: VIPs and their application servers with weights",
   async run(ctx) {
-    const r = await requestChecked(ctx, "GET", "/lb/vips", (b) => Value.Check(LbVips, b));
+    const r = await requestChecked(ctx, "GET", "/lb/vips", LbVips);
     if (!r.ok) return r.code;
     const v = r.body as LbVips;
     if (ctx.global.json) ctx.io.out(renderJson(v));
@@ -154,7 +154,7 @@ export const lbSync: Command = {
   words: ["lb", "sync"],
   summary: "run a full sync now (held back during the startup warmup)",
   async run(ctx) {
-    const r = await requestChecked(ctx, "POST", "/lb/sync", (b) => Value.Check(LbSyncReport, b));
+    const r = await requestChecked(ctx, "POST", "/lb/sync", LbSyncReport);
     if (!r.ok) return r.code;
     const s = r.body as LbSyncReport;
     if (ctx.global.json) ctx.io.out(renderJson(s));

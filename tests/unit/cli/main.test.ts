@@ -86,6 +86,15 @@ before(async () => {
     "GET /healthz": { status: 200, body: ALIVE },
     "GET /readyz": { status: 503, body: { ready: false, subsystems: [{ name: "ddm", state: "failed" }] } },
     "GET /actors": { status: 200, body: [{ nonsense: true }] },
+    // Bodies of another shape for every read command (another version, a proxy's page).
+    "GET /bfd/peers": { status: 200, body: [{ peer: 1 }] },
+    "GET /bfd/peers/10.0.0.2": { status: 200, body: { state: "Up" } },
+    "GET /peers": { status: 200, body: { 2: { status: "up" } } },
+    "GET /prefixes": { status: 200, body: [] },
+    "GET /originated": { status: 200, body: {} },
+    "GET /ddm/interfaces": { status: 200, body: [{ name: 3 }] },
+    "GET /lb/frontends": { status: 200, body: { frontends: [] } },
+    "GET /lb/backends": { status: 200, body: [{ name: "web1" }] },
   });
   failedReload = await startFakeApi({
     "POST /config/reload": {
@@ -181,10 +190,23 @@ describe("cli: API commands", () => {
     assert.deepEqual(JSON.parse(j.out), ACTORS);
   });
 
-  it("a response of the wrong shape is a runtime failure, not a crash", async () => {
-    const r = await run(["actors", "--api", notReady.url]);
-    assert.equal(r.code, ExitCode.FAILURE);
-    assert.match(r.err, /unexpected response shape/);
+  it("a response of the wrong shape is a runtime failure, not a crash, for every read command", async () => {
+    for (const argv of [
+      ["actors"],
+      ["bfd", "peers"],
+      ["bfd", "peer", "10.0.0.2"],
+      ["ddm", "peers"],
+      ["ddm", "prefixes"],
+      ["ddm", "originated"],
+      ["ddm", "interfaces"],
+      ["lb", "frontends"],
+      ["lb", "backends"],
+    ]) {
+      const r = await run([...argv, "--api", notReady.url]);
+      assert.equal(r.code, ExitCode.FAILURE, argv.join(" "));
+      assert.match(r.err, /unexpected response shape/, argv.join(" "));
+      assert.equal(r.out, "", argv.join(" "));
+    }
   });
 
   it("config reload reports success, or the daemon's issues with exit 2", async () => {
