@@ -80,6 +80,11 @@ export function createDdmMetrics(registry: Registry) {
       help: "Kernel route changes: written (replace or delete acknowledged), failed, or skipped because the kernel already held the desired route (e.g. routes kept across a restart)",
       labelNames: ["result"],
     }),
+    kernelLastWrite: f.gauge({
+      name: "magnetite_ddm_kernel_last_write_timestamp_seconds",
+      help: "Unix time at which the last batch of kernel route writes landed (when the FIB last changed)",
+      labelNames: [],
+    }),
     kernelDriftRepairs: f.counter<{ op: "replace" | "remove" }>({
       name: "magnetite_ddm_kernel_drift_repairs_total",
       help: "Kernel routes rewritten or removed by the drift check",

@@ -106,6 +106,7 @@ export class DdmService {
             log.warn({ error: e.error }, "kernel route dump failed");
             return;
           case "written":
+            if (e.written + e.failed > 0) this.metrics.kernelLastWrite.set({}, Date.now() / 1000);
             this.metrics.kernelWrites.inc({ result: "written" }, e.written);
             if (e.failed > 0) this.metrics.kernelWrites.inc({ result: "failed" }, e.failed);
             if (e.skipped > 0) this.metrics.kernelWrites.inc({ result: "skipped" }, e.skipped);
