@@ -170,7 +170,7 @@ async function kernelWrites(lab: DdmLab): Promise<string> {
  * The convergence instant is the latest of them, once a full dump has shown every table right:
  * the tables cannot have become right before the last write landed, and nothing changed after.
  */
-async function lastKernelWrite(lab: DdmLab): Promise<number> {
+async function lastKernelWrite(lab: DdmLab, since = 0): Promise<number> {
   const at = await Promise.all(
     lab.all().map(async (r) => {
       const m = await lab.api(r, "GET", "/metrics");
@@ -179,6 +179,13 @@ async function lastKernelWrite(lab: DdmLab): Promise<number> {
       return v === undefined ? 0 : Number(v) * 1000;
     }),
   );
+  if (values.verbose && since > 0)
+    console.log(
+      `  last kernel write per router (ms): ${lab
+        .all()
+        .map((r, i) => `${r.name} ${((at[i] ?? 0) - since).toFixed(0)}`)
+        .join(", ")}`,
+    );
   return Math.max(...at);
 }
 
@@ -264,7 +271,7 @@ async function bench(n: number, round: number): Promise<void> {
     if (values.profile !== undefined) console.log(`${tag}: converge window --from ${m0} --to ${mono()}`);
     if (c.ok)
       console.log(
-        `${tag}: announce → converged ${(await lastKernelWrite(lab)) - wall0} ms at the last kernel write (all tables seen right at ${c.ms.toFixed(0)} ms; slowest PUT answered at ${putMs} ms; sessions lost ${flaps(lab, logs0)}; ${polled(c.polls, benchCpu0)}); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
+        `${tag}: announce → converged ${(await lastKernelWrite(lab, wall0)) - wall0} ms at the last kernel write (all tables seen right at ${c.ms.toFixed(0)} ms; slowest PUT answered at ${putMs} ms; sessions lost ${flaps(lab, logs0)}; ${polled(c.polls, benchCpu0)}); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
       );
     else {
       console.log(`${tag}: NOT converged in ${timeoutMs} ms; load ${load()}; ${progress(c.progress)}`);
@@ -296,7 +303,7 @@ async function bench(n: number, round: number): Promise<void> {
     if (values.profile !== undefined) console.log(`${tag}: restore window --from ${ms0} --to ${mono()}`);
     if (back.ok)
       console.log(
-        `${tag}: t1 restart → restored ${(await lastKernelWrite(lab)) - wallS0} ms at the last kernel write (all tables seen right at ${back.ms.toFixed(0)} ms; spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}; ${polled(back.polls, benchCpu1)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
+        `${tag}: t1 restart → restored ${(await lastKernelWrite(lab, wallS0)) - wallS0} ms at the last kernel write (all tables seen right at ${back.ms.toFixed(0)} ms; spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}; ${polled(back.polls, benchCpu1)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
       );
     if (back.ok && values.verbose) console.log(`${trouble(lab, logs1)}\n${await kernelWrites(lab)}`);
     else if (!back.ok) {
