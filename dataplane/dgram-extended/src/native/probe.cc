@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -612,6 +613,18 @@ int Open(ProbeEngine* e, Probe* p, int* phase) {
       *phase = kPhaseBind;
       return errno;
     }
+  }
+  if (s->sendLen > 0 || !s->read) {
+    // Delayed-ACK ("ping-pong") mode before connect: the last ACK of the
+    // handshake is not sent at once (tcp(7) TCP_QUICKACK). With a request to
+    // send it rides on the request's first segment; for a connect-only check
+    // our reset follows the SYN-ACK before any ACK, so the server's kernel
+    // drops a half-open request and never creates, queues and accepts a
+    // connection only to see it reset (HAProxy's layer-4 checks behave the
+    // same way). Not for read-only probes (a banner check): the server would
+    // wait for the delayed ACK before it accepts and speaks.
+    int zero = 0;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof zero);
   }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&s->dst), s->dstLen) != 0 && errno != EINPROGRESS) {
     *phase = kPhaseConnect;
