@@ -75,6 +75,10 @@ interface Shell {
   lastNeighbor: InterfaceStatus["neighbor"];
 }
 
+/** Underlay path vectors an update carries, announced and withdrawn. */
+const vectorsIn = (u: Update): number =>
+  (u.underlay?.announce.length ?? 0) + (u.underlay?.withdraw.length ?? 0);
+
 /** The interface actor's spec. */
 export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shell> {
   const { ifName, config, io, router, metrics } = deps;
@@ -300,6 +304,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
     const next = sh.pushQueue.shift();
     if (next === undefined) return;
     sh.pushing = true;
+    metrics.vectors.inc({ ...label, direction: "sent" }, vectorsIn(next.update));
     void io
       .push({ addr: next.peer, ifName }, next.version, next.update, next.timeout)
       .then((outcome) => ctx.self.tell({ t: "pushed", epoch: next.epoch, peer: next.peer, outcome }));
@@ -358,6 +363,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
           const from = neighborOf(sh);
           if (from === null || sh.fsm.epoch !== m.epoch) return sh; // a session that has ended
           count(sh, "updates_received");
+          metrics.vectors.inc({ ...label, direction: "received" }, vectorsIn(m.update));
           sh.journal?.push(m.update);
           router.tell({ t: "update", from, update: m.update });
           return sh;
@@ -368,6 +374,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
           const current = from !== null && sh.fsm.epoch === m.epoch && from.addr === m.peer;
           if (current && m.result.ok) {
             count(sh, "updates_received");
+            metrics.vectors.inc({ ...label, direction: "pulled" }, m.result.value.underlay.length);
             router.tell({ t: "sync", from, response: replayJournal(m.result.value, sh.journal ?? []) });
           } else if (!m.result.ok)
             ctx.log.debug({ peer: m.peer, reason: m.reason, err: m.result.error }, "pull failed");

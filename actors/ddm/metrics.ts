@@ -40,6 +40,11 @@ export function createDdmMetrics(registry: Registry) {
       help: "DDM exchange events per interface (updates sent/received, send failures, rejected updates, events dropped outside Exchange)",
       labelNames: ["interface", "event"],
     }),
+    vectors: f.counter<{ interface: string; direction: "sent" | "received" | "pulled" }>({
+      name: "magnetite_ddm_exchange_path_vectors_total",
+      help: "Underlay path vectors (announced and withdrawn) per interface: sent in pushes, received in pushes, received in pull answers",
+      labelNames: ["interface", "direction"],
+    }),
     dropped: f.counter<{ interface: string; reason: string }>({
       name: "magnetite_ddm_dropped_total",
       help: "DDM discovery packets and exchange requests dropped or refused, by reason code",

@@ -159,7 +159,18 @@ async function kernelWrites(lab: DdmLab): Promise<string> {
         new RegExp(`^magnetite_ddm_kernel_route_writes_total\\{result="${result}"\\} (\\S+)`, "m").exec(
           text,
         )?.[1] ?? "0";
-      return `${r.name} ${v("written")} written / ${v("skipped")} skipped`;
+      const sum = (direction: string): number => {
+        let n = 0;
+        for (const x of text.matchAll(
+          new RegExp(
+            `^magnetite_ddm_exchange_path_vectors_total\\{[^}]*direction="${direction}"[^}]*\\} (\\S+)`,
+            "gm",
+          ),
+        ))
+          n += Number(x[1]);
+        return n;
+      };
+      return `${r.name} ${v("written")} written / ${v("skipped")} skipped, vectors in ${sum("received")} pushed + ${sum("pulled")} pulled, out ${sum("sent")}`;
     }),
   );
   return `  kernel route writes so far: ${rows.join(", ")}`;

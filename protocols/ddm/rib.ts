@@ -12,7 +12,13 @@
  *   nexthop is (link-local address, interface): link-local addresses repeat
  *   across links.
  * - Tunnel routes program their effective set (`tunnel.ts`).
- * - A transit redistributes what it accepted with its hostname appended.
+ * - A transit redistributes, with its hostname appended, the announcements
+ *   that added a route, and every withdrawal it accepted. An announcement of
+ *   a route it holds already (a peer's pull answer and its push of the same
+ *   table, a re-announcement after a restart) changes nothing here and was
+ *   sent on when first learned, so it is not sent again: forwarding those
+ *   multiplied a restarted transit's pushes ~2.5× (bench/ddm) without
+ *   informing anyone of anything.
  * - Loop detection (our addition, spec Part 5 item 5): an announcement whose
  *   path already holds our hostname is dropped and reported in `loops`.
  * - `sync` reconciles: routes from the peer that its pull no longer lists are
@@ -121,6 +127,7 @@ interface UnderlayOutcome {
   readonly added: Route[];
   readonly removed: Route[];
   readonly loops: PathVector[];
+  /** Announcements that added a route (what a transit sends on). */
   readonly accepted: PathVector[];
   readonly withdrawn: PathVector[];
   readonly fib: FibChange[];
@@ -190,7 +197,6 @@ export class DdmRib {
         out.loops.push(pv);
         continue;
       }
-      out.accepted.push(pv);
       const dk = formatNet(pv.destination);
       const pk = pathKey(pv.path);
       let d = this.dests.get(dk);
@@ -200,6 +206,7 @@ export class DdmRib {
         listed?.add(have);
         continue;
       }
+      out.accepted.push(pv);
       if (d === undefined) {
         d = { destination: pv.destination, via: new Map() };
         this.dests.set(dk, d);

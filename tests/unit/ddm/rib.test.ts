@@ -85,6 +85,20 @@ describe("ddm rib: underlay (spec §1.3 handle_update)", () => {
     });
   });
 
+  it("a transit sends on only announcements that added a route: a repeat (pull answer, then push) goes nowhere", () => {
+    const rib = new DdmRib({ hostname: "sw0", kind: "transit" });
+    const first = rib.applyUpdate(A, announce(pv("fd00:1::/64", "s1"), pv("fd00:2::/64", "s1")));
+    assert.equal(first.redistribute?.underlay?.announce.length, 2);
+    // The same table again by pull (a sync lists everything) and by push: nothing new.
+    const pulled = rib.sync(A, { underlay: [pv("fd00:1::/64", "s1"), pv("fd00:2::/64", "s1")], tunnel: [] });
+    assert.equal(pulled.redistribute, null);
+    const again = rib.applyUpdate(A, announce(pv("fd00:1::/64", "s1"), pv("fd00:3::/64", "s1")));
+    assert.deepEqual(again.redistribute?.underlay?.announce, [pv("fd00:3::/64", "s1", "sw0")]);
+    // The same destination and path through another neighbour is a new route, and is sent on.
+    const viaB = rib.applyUpdate(B, announce(pv("fd00:1::/64", "s1")));
+    assert.deepEqual(viaB.redistribute?.underlay?.announce, [pv("fd00:1::/64", "s1", "sw0")]);
+  });
+
   it("on peer expiry removes everything from that nexthop and, as a transit, forwards the withdraws", () => {
     const rib = new DdmRib({ hostname: "sw0", kind: "transit" });
     rib.applyUpdate(A, announce(pv("fd00:1::/64", "s1"), pv("fd00:3::/64", "s1")));
