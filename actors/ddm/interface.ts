@@ -13,7 +13,9 @@
  * - Imports are attributed to the neighbour the machine is exchanging with,
  *   so a renumbered peer's routes get the new nexthop (spec Part 5 item 4).
  * - Once the first pull of a session succeeds, our whole table is announced
- *   to the peer (`announceTable`).
+ *   to the peer (`announceTable`) if it may lack part of it: it has not pulled
+ *   our table this session, or something meant for it was dropped since it
+ *   last did (outside Exchange).
  */
 import { assertNever } from "../../protocols/common/assert-never.js";
 import type { Millis } from "../../protocols/common/time.js";
@@ -73,6 +75,13 @@ interface Shell {
   journal: Update[] | null;
   imported: { prefixes: number; tunnels: number };
   lastNeighbor: InterfaceStatus["neighbor"];
+  /**
+   * The peer may lack part of our table: set when a session starts and when
+   * an event meant for the peer is dropped outside Exchange; cleared when the
+   * peer pulls our table (its answer is built after every drop queued before
+   * the pull). Decides whether `announceTable` must send the whole table.
+   */
+  owed: boolean;
 }
 
 /** Underlay path vectors an update carries, announced and withdrawn. */
@@ -172,6 +181,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         return;
       case "startExchangeServer": {
         sh.serverPeer = a.peer;
+        sh.owed = true;
         startServer(sh, a.link, a.epoch, ctx);
         return;
       }
@@ -209,6 +219,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         ctx.log.info({ from: a.from, to: a.to, reason: a.reason }, `[${ifName}] ${a.from} -> ${a.to}`);
         return;
       case "count":
+        if (a.counter === "event_dropped_not_exchanging") sh.owed = true;
         count(sh, a.counter);
         return;
       default:
@@ -236,7 +247,10 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
       .then(() =>
         io.startServer(link, {
           onPush: (update) => ctx.self.tell({ t: "pushIn", epoch, update }).delivered,
-          onPull: () => pullAnswer(sh),
+          onPull: () => {
+            ctx.self.tell({ t: "pulledBy", epoch });
+            return pullAnswer(sh);
+          },
           onReject: (reason) => metrics.dropped.inc({ ...label, reason }),
         }),
       )
@@ -328,6 +342,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
         journal: null,
         imported: { prefixes: 0, tunnels: 0 },
         lastNeighbor: null,
+        owed: true,
       };
       setStateGauge(sh.fsm);
       const queue: DdmEvent[] = [];
@@ -384,10 +399,16 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
             { kind: "pullResult", epoch: m.epoch, peer: m.peer, reason: m.reason, ok: m.result.ok },
             ctx,
           );
-          // The peer's server answered, so it is up: now our table can go to it.
-          if (current && m.result.ok && m.reason !== "sync") announceTable(sh, ctx);
+          // The peer's server answered, so it is up: now our table can go to it, if it may lack some.
+          if (current && m.result.ok && m.reason !== "sync" && sh.owed) {
+            sh.owed = false;
+            announceTable(sh, ctx);
+          }
           return sh;
         }
+        case "pulledBy":
+          if (sh.fsm.epoch === m.epoch) sh.owed = false;
+          return sh;
         case "pushed":
           sh.pushing = false;
           if (m.outcome !== "ok") ctx.log.warn({ peer: m.peer, outcome: m.outcome }, "push failed");

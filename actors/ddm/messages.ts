@@ -52,6 +52,8 @@ export type InterfaceMsg =
       readonly reason: PullReason;
       readonly result: Result<PullResponse, PullError>;
     }
+  /** The peer pulled our table in session `epoch` (it has everything up to now). */
+  | { readonly t: "pulledBy"; readonly epoch: number }
   | { readonly t: "serverUp"; readonly epoch: number; readonly server: ExchangeServer }
   | { readonly t: "serverDown"; readonly epoch: number; readonly reason: string }
   | { readonly t: "imported"; readonly prefixes: number; readonly tunnels: number }

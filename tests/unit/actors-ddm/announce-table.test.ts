@@ -1,0 +1,153 @@
+/**
+ * The whole-table announcement after a session's first pull (maghemite #351): sent when the
+ * peer may lack part of our table — it has not pulled it this session — and not otherwise,
+ * since a peer that pulled us has the table and every later change is pushed. Real exchange
+ * server on `::1`, fake discovery, a stub router holding one route.
+ */
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { interfaceSpec } from "../../../actors/ddm/interface.js";
+import type { DdmIo } from "../../../actors/ddm/io.js";
+import type { InterfaceMsg, InterfaceStatus, RouterMsg } from "../../../actors/ddm/messages.js";
+import { createDdmMetrics } from "../../../actors/ddm/metrics.js";
+import {
+  type ActorSystem,
+  ask,
+  createActorSystem,
+  createRegistry,
+  silentLogger,
+  stateless,
+} from "../../../actors/runtime/index.js";
+import type { DiscoveryHandlers } from "../../../dataplane/ddm/discovery-transport.js";
+import { pullFrom } from "../../../dataplane/ddm/exchange-client.js";
+import { startExchangeServer } from "../../../dataplane/ddm/exchange-server.js";
+import { ok } from "../../../protocols/common/result.js";
+import type { Millis } from "../../../protocols/common/time.js";
+import {
+  encodeDiscovery,
+  type Ipv6Addr,
+  parseIpv6Net,
+  type PullResponse,
+  type Update,
+} from "../../../protocols/ddm/index.js";
+
+const peer = "fe80::2" as Ipv6Addr;
+const advert = (() => {
+  const b = encodeDiscovery({ solicit: false, advertise: true, kind: "transit", hostname: "t1" });
+  assert.ok(b.ok);
+  return b.value;
+})();
+const dest = (() => {
+  const n = parseIpv6Net("fd00:7::/64");
+  assert.ok(n.ok);
+  return n.value;
+})();
+const TABLE: PullResponse = { underlay: [{ destination: dest, path: ["s1"] }], tunnel: [] };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, f: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await f()) return;
+    await sleep(5);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe("DDM interface actor: whole-table announcement after the first pull", () => {
+  let system: ActorSystem | undefined;
+  afterEach(async () => {
+    await system?.stop({ deadlineMs: 2000 });
+    system = undefined;
+  });
+
+  /** One interface in Exchange with a peer whose pull of us the test controls. */
+  async function session(): Promise<{
+    port: () => number;
+    pushes: Update[];
+    releaseOurPull: () => void;
+  }> {
+    let handlers: DiscoveryHandlers | undefined;
+    let port = 0;
+    let release: (() => void) | undefined;
+    const ourPull = new Promise<void>((r) => {
+      release = r;
+    });
+    const pushes: Update[] = [];
+    const io: DdmIo = {
+      resolveLink: (ifName) => ok({ ifIndex: 2, ifName, addr: "fe80::1" as Ipv6Addr }),
+      openDiscovery: (_link, h) => {
+        handlers = h;
+        return ok({ send: () => ok(undefined), close: () => undefined });
+      },
+      startServer: async (_link, h) => {
+        const r = await startExchangeServer({ host: "::1", port: 0 }, h);
+        if (r.ok) port = r.value.port;
+        return r;
+      },
+      push: async (_peer, _version, update) => {
+        pushes.push(update);
+        return "ok";
+      },
+      // Our first pull of the peer completes when the test says so.
+      pull: async () => {
+        await ourPull;
+        return ok({ underlay: [], tunnel: [] });
+      },
+    };
+    const registry = createRegistry();
+    system = createActorSystem({ onFatal: (e) => assert.fail(e), logger: silentLogger(), registry });
+    const router = system.spawn(
+      stateless<RouterMsg>({
+        kind: "router-stub",
+        receive: (m) => {
+          if (m.t === "pullFor") m.replyTo.tell(TABLE);
+        },
+      }),
+      "router",
+    );
+    const iface = system.spawn(
+      interfaceSpec({
+        ifName: "e0",
+        config: {
+          local: { hostname: "s1", kind: "server" },
+          timers: {
+            solicitInterval: 50 as Millis,
+            expireThreshold: 5000 as Millis,
+            ipAddrWait: 10 as Millis,
+            exchangeTimeout: 1000 as Millis,
+            pullTimeout: 5000 as Millis,
+            serverRetry: 1000 as Millis,
+          },
+        },
+        io,
+        router,
+        metrics: createDdmMetrics(registry),
+      }),
+      "iface",
+    );
+    const status = () =>
+      ask<InterfaceMsg, InterfaceStatus>(iface, (replyTo) => ({ t: "status", replyTo }), 2000);
+    await until("discovery", () => handlers !== undefined);
+    handlers?.onDatagram({ from: peer, data: advert });
+    await until("Exchange", async () => (await status()).status.type === "Exchange");
+    await until("our exchange server", () => port !== 0);
+    return { port: () => port, pushes, releaseOurPull: () => release?.() };
+  }
+
+  it("is not sent when the peer pulled our table this session", async () => {
+    const s = await session();
+    const theirs = await pullFrom({ addr: "::1", port: s.port() }, 3, 2000);
+    assert.ok(theirs.ok);
+    assert.deepEqual(theirs.value.underlay, TABLE.underlay);
+    s.releaseOurPull();
+    await sleep(100);
+    assert.deepEqual(s.pushes, [], "the peer has the table already");
+  });
+
+  it("is sent when the peer has not pulled our table by the time our first pull succeeds", async () => {
+    const s = await session();
+    s.releaseOurPull();
+    await until("the announcement", () => s.pushes.length === 1);
+    assert.deepEqual(s.pushes[0]?.underlay?.announce, TABLE.underlay);
+  });
+});
