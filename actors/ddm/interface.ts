@@ -14,8 +14,8 @@
  *   so a renumbered peer's routes get the new nexthop (spec Part 5 item 4).
  * - Once the first pull of a session succeeds, our whole table is announced
  *   to the peer (`announceTable`) if it may lack part of it: it has not pulled
- *   our table this session, or something meant for it was dropped since it
- *   last did (outside Exchange).
+ *   our table this session (within two solicit intervals of our pull), or
+ *   something meant for it was dropped since it last did (outside Exchange).
  */
 import { assertNever } from "../../protocols/common/assert-never.js";
 import type { Millis } from "../../protocols/common/time.js";
@@ -399,15 +399,24 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
             { kind: "pullResult", epoch: m.epoch, peer: m.peer, reason: m.reason, ok: m.result.ok },
             ctx,
           );
-          // The peer's server answered, so it is up: now our table can go to it, if it may lack some.
-          if (current && m.result.ok && m.reason !== "sync" && sh.owed) {
-            sh.owed = false;
-            announceTable(sh, ctx);
-          }
+          // The peer's server answered, so it is up: our table can go to it, if it may lack some.
+          // The peer pulls us when it enters Exchange, and retries a failed pull after a solicit
+          // interval, so it is given two intervals to do so before we push the whole table.
+          if (current && m.result.ok && m.reason !== "sync" && sh.owed)
+            ctx.timers.arm("announce", 2 * config.timers.solicitInterval, {
+              t: "announceDue",
+              epoch: m.epoch,
+            });
           return sh;
         }
         case "pulledBy":
           if (sh.fsm.epoch === m.epoch) sh.owed = false;
+          return sh;
+        case "announceDue":
+          if (sh.fsm.epoch === m.epoch && sh.fsm.name === "exchange" && sh.owed) {
+            sh.owed = false;
+            announceTable(sh, ctx);
+          }
           return sh;
         case "pushed":
           sh.pushing = false;

@@ -54,6 +54,8 @@ export type InterfaceMsg =
     }
   /** The peer pulled our table in session `epoch` (it has everything up to now). */
   | { readonly t: "pulledBy"; readonly epoch: number }
+  /** The grace for the peer's pull of session `epoch` is over: announce the table if still owed. */
+  | { readonly t: "announceDue"; readonly epoch: number }
   | { readonly t: "serverUp"; readonly epoch: number; readonly server: ExchangeServer }
   | { readonly t: "serverDown"; readonly epoch: number; readonly reason: string }
   | { readonly t: "imported"; readonly prefixes: number; readonly tunnels: number }

@@ -144,7 +144,17 @@ describe("DDM interface actor: whole-table announcement after the first pull", (
     assert.deepEqual(s.pushes, [], "the peer has the table already");
   });
 
-  it("is sent when the peer has not pulled our table by the time our first pull succeeds", async () => {
+  it("is not sent when the peer pulls our table shortly after our first pull succeeded", async () => {
+    const s = await session();
+    s.releaseOurPull();
+    await sleep(20);
+    const theirs = await pullFrom({ addr: "::1", port: s.port() }, 3, 2000);
+    assert.ok(theirs.ok);
+    await sleep(200);
+    assert.deepEqual(s.pushes, [], "the peer pulled within two solicit intervals");
+  });
+
+  it("is sent when the peer has not pulled our table within two solicit intervals of our first pull", async () => {
     const s = await session();
     s.releaseOurPull();
     await until("the announcement", () => s.pushes.length === 1);
