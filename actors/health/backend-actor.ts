@@ -4,8 +4,9 @@
  * `protocols/health` (style guide rule 14): each message becomes a core
  * event, `step` returns actions, and this file performs them —
  *
- * - `arm-probe`  → a runtime timer delivering `{t:"due", token}` to self
- *                  (generation-tagged, so a fire queued before a cancel is dropped);
+ * - `arm-probe`  → a runtime timer delivering `{t:"due"}` to self
+ *                  (generation-tagged, so a fire queued before a cancel or a
+ *                  re-arm is dropped; the token is the armed slot's);
  * - `run-probe`  → `probe.run` with an AbortController; the result comes back
  *                  as `{t:"result", token}` (never awaited inside `receive`, so
  *                  queries and operator actions are answered while a probe runs);
@@ -14,6 +15,9 @@
  * - `transition` → count, log at info, publish on the state bus;
  * - `reject`     → answer the operator with the error.
  *
+ * The core runs in place (`HealthRunner`, protocols/health/runner.ts): a
+ * probe allocates no state objects that would outlive it (issue 6, GC).
+ *
  * Operator actions are persisted (`admin-store.ts`) before they take effect:
  * if the write fails, the state is left as it was and the caller is told.
  */
@@ -21,15 +25,15 @@ import { InvariantError } from "../../protocols/common/domain-error.js";
 import type { Millis, Random } from "../../protocols/common/time.js";
 import {
   type BackendHealth,
-  createHealthCore,
+  createHealthRunner,
   type HealthAction,
   type HealthConfig,
-  type HealthCore,
+  type HealthRunner,
   type OperatorAction,
   type ProbeResult,
   probeFailure,
 } from "../../protocols/health/index.js";
-import type { Probe, ProbeSink } from "../../dataplane/probes/index.js";
+import type { Probe, ProbeSink, ProbeTarget } from "../../dataplane/probes/index.js";
 import type { Result } from "../../protocols/common/result.js";
 import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
 import type { AdminRecord, AdminStore } from "./admin-store.js";
@@ -43,8 +47,13 @@ import type { ProbeWatch } from "./watchdog.js";
 
 /** Messages a backend actor handles. */
 export type BackendMsg =
-  /** The probe timer armed with `token` fired. */
-  | { readonly t: "due"; readonly token: number }
+  /**
+   * The probe timer fired. It carries no token: the runtime delivers only the
+   * fire of the latest arm (generation tags), whose token is the armed slot's,
+   * so one constant message serves every arm instead of one object per arm
+   * living a whole interval.
+   */
+  | { readonly t: "due" }
   /** The probe run for `token` finished. */
   | { readonly t: "result"; readonly token: number; readonly result: ProbeResult }
   | { readonly t: "get"; readonly replyTo: ActorRef<BackendSnapshot> }
@@ -77,11 +86,18 @@ export interface BackendDeps {
   readonly onProbeStart?: (lateMs: number) => void;
 }
 
-/** The actor's state: its spec (address may change on reload) and the core's state. */
+/**
+ * The actor's state: its spec (address may change on reload), the probe target
+ * built from it, and the core running in place (`live.state` is the health
+ * state; the object stays the same across probes).
+ */
 export interface BackendState {
   readonly spec: BackendSpec;
-  readonly health: BackendHealth;
+  readonly target: ProbeTarget;
+  readonly live: HealthRunner;
 }
+
+const DUE: BackendMsg = Object.freeze({ t: "due" as const });
 
 /** The admin record that reproduces `health` on top of the config's `enabled` (see admin-store.ts). */
 export function desiredRecord(spec: BackendSpec, health: BackendHealth): AdminRecord | undefined {
@@ -106,7 +122,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
   if (!cfg.ok)
     throw new InvariantError(`backend ${name}: invalid check reached the actor: ${cfg.error.message}`);
   const config: HealthConfig = cfg.value;
-  const core: HealthCore = createHealthCore(config, deps.random);
+  const watch = deps.watch.entry(name);
   let probe: Probe | undefined;
   if (initial.check !== undefined) {
     const p = deps.makeProbe(initial.check);
@@ -134,6 +150,8 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
   // stop); only then is it replaced. A probe per second per backend would
   // otherwise allocate a controller and its signal every time.
   let controller = new AbortController();
+  // The `signal` getter validates its receiver on every read; read it once per controller.
+  let signal = controller.signal;
   let inflightToken: number | undefined;
 
   function abortInFlight(): void {
@@ -141,6 +159,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     inflightToken = undefined;
     controller.abort();
     controller = new AbortController();
+    signal = controller.signal;
   }
 
   function setCounterGauge(value: number): void {
@@ -171,47 +190,58 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     },
   };
 
-  function startProbe(token: number, timeout: Millis, s: BackendState, ctx: ActorContext<BackendMsg>): void {
+  function startProbe(
+    token: number,
+    timeout: Millis,
+    s: BackendState,
+    ctx: ActorContext<BackendMsg>,
+    now: Millis,
+  ): void {
     if (probe === undefined || type === undefined) return;
-    const now = ctx.clock.now();
     inflightToken = token;
-    deps.watch.expect(name, (now + timeout) as Millis);
+    watch.expect((now + timeout) as Millis);
     const self = ctx.self;
-    const signal = controller.signal;
     if (probe.start !== undefined) {
       selfRef = self;
-      probe.start({ address: s.spec.address }, signal, sink, token);
+      probe.start(s.target, signal, sink, token);
       return;
     }
+    const sig = signal;
     const deliver = (result: ProbeResult): void => {
-      if (!signal.aborted) self.tell({ t: "result", token, result });
+      if (!sig.aborted) self.tell({ t: "result", token, result });
     };
-    probe.run({ address: s.spec.address }, signal).then(deliver, (e: unknown) =>
+    probe.run(s.target, sig).then(deliver, (e: unknown) =>
       // Probes resolve by contract; a rejection is a probe bug, still reported as a failed probe.
       deliver(probeFailure("error", e instanceof Error ? e.message : String(e), 0 as Millis)),
     );
   }
 
-  /** Perform the core's actions in order; returns the first rejection, if any. */
+  /**
+   * Perform the core's actions in order (`now`: the instant the core stepped
+   * at); returns the first rejection, if any. The runner reuses `actions` and
+   * the objects in it: they are read here and not kept.
+   */
   function perform(
     actions: readonly HealthAction[],
     s: BackendState,
     ctx: ActorContext<BackendMsg>,
+    now: Millis,
   ): { code: "HC_E_BACKEND_DISABLED" | "HC_E_BACKEND_REMOVED"; message: string } | undefined {
     let rejected: { code: "HC_E_BACKEND_DISABLED" | "HC_E_BACKEND_REMOVED"; message: string } | undefined;
-    for (const a of actions) {
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i] as HealthAction;
       switch (a.kind) {
         case "arm-probe":
-          ctx.timers.arm("probe", a.delay, { t: "due", token: a.token }, timerOptions);
-          deps.watch.expect(name, a.dueAt);
+          ctx.timers.arm("probe", a.delay, DUE, timerOptions);
+          watch.expect(a.dueAt);
           break;
         case "run-probe":
-          startProbe(a.token, a.timeout, s, ctx);
+          startProbe(a.token, a.timeout, s, ctx, now);
           break;
         case "cancel-probe":
           ctx.timers.cancel("probe");
           if (inflightToken === a.token) abortInFlight();
-          deps.watch.clear(name);
+          watch.clear();
           break;
         case "transition": {
           const r = a.record;
@@ -225,7 +255,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
             name,
             address: s.spec.address,
             state: r.to,
-            enabled: s.health.enabled,
+            enabled: s.live.state.enabled,
             counter: r.counter,
             transition: r,
           });
@@ -251,7 +281,9 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     action: OperatorAction,
     ctx: ActorContext<BackendMsg>,
   ): Promise<{ state: BackendState; reply: OperatorReply }> {
-    const out = core.step(s.health, { kind: "operator", action }, ctx.clock.now());
+    const now = ctx.clock.now();
+    // A preview on the pure core: nothing changes until the record is written.
+    const out = s.live.core.step(s.live.state, { kind: "operator", action }, now);
     const reject = out.actions.find((a) => a.kind === "reject");
     if (reject !== undefined && reject.kind === "reject") {
       const code =
@@ -270,27 +302,26 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
         return { state: s, reply: { ok: false, code: "HC_E_PERSIST", message } };
       }
     }
-    const next = { spec: s.spec, health: out.state };
-    perform(out.actions, next, ctx);
+    s.live.commit(out.state);
+    perform(out.actions, s, ctx, now);
     return {
-      state: next,
-      reply: { ok: true, snapshot: snapshotOf(next.spec, config, next.health, ctx.clock.now()) },
+      state: s,
+      reply: { ok: true, snapshot: snapshotOf(s.spec, config, s.live.state, ctx.clock.now()) },
     };
   }
 
-  function onDue(s: BackendState, token: number, ctx: ActorContext<BackendMsg>): BackendState {
-    const slot = s.health.probe;
+  function onDue(s: BackendState, ctx: ActorContext<BackendMsg>): BackendState {
+    const slot = s.live.state.probe;
+    if (slot.kind !== "armed") return s; // stale fire (the runtime normally drops those first)
+    const dueAt = slot.dueAt;
     const now = ctx.clock.now();
-    const out = core.step(s.health, { kind: "probe-due", token }, now);
-    if (out.state === s.health) return s; // stale fire
-    if (slot.kind === "armed") {
-      const late = Math.max(0, now - slot.dueAt);
-      latenessObserver.observe(late / 1000);
-      deps.onProbeStart?.(late);
-    }
-    const next = { spec: s.spec, health: out.state };
-    perform(out.actions, next, ctx);
-    return next;
+    const actions = s.live.due(slot.token, now);
+    if (actions === undefined) return s;
+    const late = now > dueAt ? now - dueAt : 0;
+    latenessObserver.observe(late / 1000);
+    deps.onProbeStart?.(late);
+    perform(actions, s, ctx, now);
+    return s;
   }
 
   function onResult(
@@ -299,14 +330,14 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     result: ProbeResult,
     ctx: ActorContext<BackendMsg>,
   ): BackendState {
-    const out = core.step(s.health, { kind: "probe-result", token, result }, ctx.clock.now());
-    if (out.state === s.health) return s; // stale token: a cancelled probe's late answer
+    const now = ctx.clock.now();
+    const actions = s.live.result(token, result, now);
+    if (actions === undefined) return s; // stale token: a cancelled probe's late answer
     if (inflightToken === token) inflightToken = undefined;
     countProbe(result);
-    setCounterGauge(out.state.counter);
-    const next = { spec: s.spec, health: out.state };
-    perform(out.actions, next, ctx);
-    return next;
+    setCounterGauge(s.live.state.counter);
+    perform(actions, s, ctx, now);
+    return s;
   }
 
   async function onUpdate(
@@ -314,12 +345,15 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     msg: Extract<BackendMsg, { t: "update" }>,
     ctx: ActorContext<BackendMsg>,
   ): Promise<BackendState> {
-    const moved: BackendState = { spec: msg.spec, health: s.health };
+    const moved: BackendState = { spec: msg.spec, target: { address: msg.spec.address }, live: s.live };
     // A crash restart re-runs init(): it must start from the spec in force, not the
     // one this actor was spawned with (maglev-vpp §10.15).
     latest = msg.spec;
     if (!msg.enabledChanged) {
-      msg.replyTo.tell({ ok: true, snapshot: snapshotOf(moved.spec, config, moved.health, ctx.clock.now()) });
+      msg.replyTo.tell({
+        ok: true,
+        snapshot: snapshotOf(moved.spec, config, moved.live.state, ctx.clock.now()),
+      });
       return moved;
     }
     const r = await operate(moved, msg.spec.enabled ? "enable" : "disable", ctx);
@@ -334,17 +368,18 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     init(ctx) {
       const now = ctx.clock.now();
       const spec = latest;
-      const started = core.start(now, { enabled: spec.enabled });
-      let state: BackendState = { spec, health: started.state };
-      perform(started.actions, state, ctx);
+      // One runner per incarnation: an abandoned async receive of the previous one keeps its own.
+      const live = createHealthRunner(config, deps.random);
+      const state: BackendState = { spec, target: { address: spec.address }, live };
+      const started = live.start(now, { enabled: spec.enabled });
+      let announced = started.some((a) => a.kind === "transition");
+      perform(started, state, ctx, now);
       // Replay a persisted operator action (admin-store.ts); the probe armed above is cancelled before it can fire.
-      let announced = started.actions.some((a) => a.kind === "transition");
       const rec = deps.admin.get(name)?.value;
       if (rec !== undefined) {
-        const out = core.step(state.health, { kind: "operator", action: rec.action }, now);
-        state = { spec, health: out.state };
-        perform(out.actions, state, ctx);
-        announced ||= out.actions.some((a) => a.kind === "transition");
+        const actions = live.step({ kind: "operator", action: rec.action }, now) ?? [];
+        announced ||= actions.some((a) => a.kind === "transition");
+        perform(actions, state, ctx, now);
       }
       if (!announced) {
         // A fresh worker in `unknown` emits no transition; announce it so subscribers
@@ -353,23 +388,23 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
           kind: "backend-state",
           name,
           address: spec.address,
-          state: state.health.status,
-          enabled: state.health.enabled,
-          counter: state.health.counter,
+          state: live.state.status,
+          enabled: live.state.enabled,
+          counter: live.state.counter,
           transition: undefined,
         });
       }
-      setCounterGauge(state.health.counter);
+      setCounterGauge(live.state.counter);
       return state;
     },
     receive(s, msg, ctx) {
       switch (msg.t) {
         case "due":
-          return onDue(s, msg.token, ctx);
+          return onDue(s, ctx);
         case "result":
           return onResult(s, msg.token, msg.result, ctx);
         case "get":
-          msg.replyTo.tell(snapshotOf(s.spec, config, s.health, ctx.clock.now()));
+          msg.replyTo.tell(snapshotOf(s.spec, config, s.live.state, ctx.clock.now()));
           return s;
         // Only the rare operator paths are asynchronous (a store write); the probe path stays synchronous.
         case "operator":

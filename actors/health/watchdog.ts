@@ -28,19 +28,57 @@ export interface WatchdogScan {
   readonly recovered: readonly string[];
 }
 
+/**
+ * One backend's line in the table, held by its actor so that recording a
+ * deadline (twice per probe) is a field write: no map lookup, and no boxed
+ * number per write as a `Map<string, number>` of fractional instants costs
+ * (each box lived a probe interval and was promoted; `bench/health`).
+ */
+export class WatchEntry {
+  /** Deadline including the grace; meaningful while listed. */
+  deadline = 0;
+  /** In the table (expecting), as opposed to cleared. */
+  listed = false;
+
+  constructor(
+    private readonly table: Map<string, WatchEntry>,
+    readonly name: string,
+  ) {}
+
+  /** The backend's next probe must start (or finish) by `deadline` plus the grace. */
+  expect(deadline: Millis): void {
+    this.deadline = deadline + WATCHDOG_GRACE_MS;
+    if (this.listed) return;
+    this.listed = true;
+    // Re-listing after a clear; another entry for the name (a stopped actor's) is superseded.
+    this.table.set(this.name, this);
+  }
+
+  /** The backend is deliberately not probed any more. */
+  clear(): void {
+    if (this.table.get(this.name) === this) this.table.delete(this.name);
+    this.listed = false;
+  }
+}
+
 /** Deadlines of the next expected probe activity, per backend. */
 export class ProbeWatch {
-  private readonly deadlines = new Map<string, number>();
+  private readonly deadlines = new Map<string, WatchEntry>();
   private reported = new Set<string>();
+
+  /** The entry of `name`, for its actor to keep: the one listed, or a new unlisted one. */
+  entry(name: string): WatchEntry {
+    return this.deadlines.get(name) ?? new WatchEntry(this.deadlines, name);
+  }
 
   /** The backend's next probe must start (or finish) by `deadline` plus the grace. */
   expect(name: string, deadline: Millis): void {
-    this.deadlines.set(name, deadline + WATCHDOG_GRACE_MS);
+    this.entry(name).expect(deadline);
   }
 
   /** The backend is deliberately not probed any more. */
   clear(name: string): void {
-    this.deadlines.delete(name);
+    this.deadlines.get(name)?.clear();
   }
 
   /** Number of backends being watched. */
@@ -51,8 +89,8 @@ export class ProbeWatch {
   /** Compare every deadline with `now`. */
   scan(now: Millis): WatchdogScan {
     const overdue: { name: string; lateMs: number }[] = [];
-    for (const [name, deadline] of this.deadlines) {
-      if (now > deadline) overdue.push({ name, lateMs: now - deadline + WATCHDOG_GRACE_MS });
+    for (const [name, e] of this.deadlines) {
+      if (now > e.deadline) overdue.push({ name, lateMs: now - e.deadline + WATCHDOG_GRACE_MS });
     }
     const current = new Set(overdue.map((o) => o.name));
     const newlyOverdue = [...current].filter((n) => !this.reported.has(n));

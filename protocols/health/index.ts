@@ -51,6 +51,8 @@ export {
   nextProbeDelay,
   withJitter,
 } from "./schedule.js";
+export type { HealthRunner } from "./runner.js";
+export { createHealthRunner } from "./runner.js";
 export type { HealthCore, StartOptions } from "./state.js";
 export { createHealthCore } from "./state.js";
 export type { StatusSet } from "./status-set.js";
