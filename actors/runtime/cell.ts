@@ -7,7 +7,8 @@
  * Message flow: `tell` → `Mailbox.offer` → `kick` puts the cell in the
  * system's run queue (once) → the next round calls `runToken` → one envelope
  * is handled (system envelopes — init, timer fires — first) → `next` queues
- * the cell again or goes idle. Faults never leave the cell: they are caught
+ * the cell again or goes idle. An `inline` timer fire of an idle actor skips
+ * the queue and is handled in the timer wheel's macrotask (`timerFired`). Faults never leave the cell: they are caught
  * here and handed to `supervision.ts` on a tracked promise.
  */
 import { DEFAULT_BACKOFF, SlidingWindow } from "./backoff.js";
@@ -20,14 +21,13 @@ import type { DropReason } from "./metrics.js";
 import { type NactRef, spawnNact, stopNact } from "./nact-adapter.js";
 import type { Runnable } from "./run-queue.js";
 import { failCell } from "./supervision.js";
-import { TimerTable } from "./timers.js";
+import { type Armed, TimerTable } from "./timers.js";
 import type { ActorContext, ActorSpec, CrashPolicy, SupervisionOptions, TellResult } from "./types.js";
 
 /** Erased spec: the typed surface is `ActorRef<M>`; inside, messages and state are opaque. */
 export type AnySpec = ActorSpec<unknown, unknown>;
-type SysEnvelope =
-  | { readonly t: "init" }
-  | { readonly t: "timer"; readonly name: string; gen: number; msg: unknown };
+/** System envelopes: init, or a timer fire (the timer's own entry, timers.ts). */
+type SysEnvelope = { readonly t: "init" } | Armed<unknown>;
 
 const DELIVERED: TellResult = Object.freeze({ delivered: true as const });
 const REFUSED_STOPPED: TellResult = Object.freeze({ delivered: false as const, reason: "stopped" as const });
@@ -143,7 +143,7 @@ export class Cell implements Supervisor, Runnable {
     this.restartWindow.clear();
     this.nactRef = spawnNact(this.parent.nactParent(), this.name);
     this.status = first ? "running" : "restarting";
-    this.sys.length = 0;
+    this.clearSys();
     this.sys.push(INIT);
     this.kick();
   }
@@ -172,7 +172,7 @@ export class Cell implements Supervisor, Runnable {
 
   /** This cell's timer table (created on first use). */
   get timers(): TimerTable<unknown> {
-    this.timerTable ??= new TimerTable(this.core.timerWheel, (n, g, m) => this.timerFired(n, g, m));
+    this.timerTable ??= new TimerTable(this.core.timerWheel, (e) => this.timerFired(e));
     return this.timerTable;
   }
 
@@ -198,13 +198,19 @@ export class Cell implements Supervisor, Runnable {
     this.idle();
     this.status = final;
     this.timerTable?.clear();
-    this.sys.length = 0;
+    this.clearSys();
     if (this.nactRef !== undefined) stopNact(this.nactRef);
     this.nactRef = undefined;
     if (final === "stopped") {
       const n = this.mailbox.clear();
       if (n > 0) this.dropped("stopped", n);
     }
+  }
+
+  /** Empty the system queue; timer entries in it are no longer queued. */
+  private clearSys(): void {
+    for (const env of this.sys) if (env !== INIT) (env as Armed<unknown>).queued = false;
+    this.sys.length = 0;
   }
 
   /** The context of the current incarnation (also handed to `stop`). */
@@ -217,16 +223,18 @@ export class Cell implements Supervisor, Runnable {
     if (inc !== this.incarnation) return;
     const env = this.sys.shift();
     if (env !== undefined) {
-      if (env.t === "init") {
+      if (env === INIT) {
         this.run(inc, "init", undefined);
         return;
       }
-      if (this.timerTable?.take(env.name, env.gen) !== true) {
+      const fire = env as Armed<unknown>;
+      fire.queued = false;
+      if (this.timerTable?.takeFired(fire) !== true) {
         this.dropped("stale-timer");
         this.next();
         return;
       }
-      this.run(inc, "receive", env.msg);
+      this.run(inc, "receive", fire.msg);
       return;
     }
     if (this.mailbox.size === 0) {
@@ -291,18 +299,37 @@ export class Cell implements Supervisor, Runnable {
     this.idle();
   }
 
-  private timerFired(name: string, gen: number, msg: unknown): void {
-    if (this.status === "stopped") return;
-    // Coalesce: at most one queued fire per name, holding the newest generation. The
-    // system queue holds init plus at most one fire per timer name, so a scan is short.
-    for (const env of this.sys) {
-      if (env.t === "timer" && env.name === name) {
-        env.gen = gen;
-        env.msg = msg;
+  /**
+   * A timer of this cell fired (from the wheel's macrotask). An `inline` fire
+   * of an idle running actor is handled right here, as a run-queue round
+   * would handle it, without queueing it first: for an actor woken only by its
+   * timers (a health probe) that is one run-queue message per period fewer.
+   * Otherwise the fire waits in the system queue; at most one queued fire per
+   * name, holding the newest generation (`firedGen`), so the entry is its own
+   * envelope and a fire allocates nothing.
+   */
+  private timerFired(e: Armed<unknown>): void {
+    if (this.status === "stopped" || e.queued) return;
+    if (
+      e.inline &&
+      !this.inFlight &&
+      this.status === "running" &&
+      this.initialized &&
+      this.nactRef !== undefined &&
+      this.sys.length === 0 &&
+      this.mailbox.size === 0
+    ) {
+      if (this.timerTable?.takeFired(e) !== true) {
+        this.dropped("stale-timer");
         return;
       }
+      this.inFlight = true;
+      this.core.busyInc();
+      this.run(this.incarnation, "receive", e.msg);
+      return;
     }
-    this.sys.push({ t: "timer", name, gen, msg });
+    e.queued = true;
+    this.sys.push(e);
     this.kick();
   }
 }

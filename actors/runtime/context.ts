@@ -37,7 +37,8 @@ class ContextTimers implements Timers<unknown> {
     private readonly inc: number,
   ) {}
   arm(name: string, delayMs: number, msg: unknown, options?: TimerOptions): void {
-    if (this.cell.incarnation === this.inc) this.cell.timers.arm(name, delayMs, msg, options?.slackMs);
+    if (this.cell.incarnation === this.inc)
+      this.cell.timers.arm(name, delayMs, msg, options?.slackMs, options?.inline === true);
   }
   cancel(name: string): void {
     if (this.cell.incarnation === this.inc) this.cell.timers.cancel(name);

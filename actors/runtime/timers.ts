@@ -13,12 +13,20 @@ import type { Bucket, TimerWheel, WheelEntry } from "./timer-wheel.js";
  * is armed (or fired and not yet handled), and its place in the wheel. Reused
  * for every arm of the name, so a periodic timer allocates nothing per period
  * and the table's map never shrinks and regrows (V8 rehashes a Map that drops
- * to empty: `MapShrink` was visible per probe in `bench/health`).
+ * to empty: `MapShrink` was visible per probe in `bench/health`). It is also
+ * the envelope of its own fire in the actor's system queue (`queued`,
+ * `firedGen`), so a fire allocates nothing either.
  */
-class Armed<M> implements WheelEntry {
+export class Armed<M> implements WheelEntry {
   bucket: Bucket | undefined = undefined;
   index = -1;
   pending = false;
+  /** In the owner's system queue, waiting to be handled. */
+  queued = false;
+  /** Generation of the latest fire (a queued fire coalesces to the newest). */
+  firedGen = 0;
+  /** The current arm may be handled inside the wheel's macrotask (`TimerOptions.inline`). */
+  inline = false;
   constructor(
     private readonly table: TimerTable<M>,
     readonly name: string,
@@ -35,18 +43,19 @@ export class TimerTable<M> {
   private readonly armed = new Map<string, Armed<M>>();
   private gen = 0;
 
-  /** `deliver` is called from the wheel's macrotask with the fire's generation. */
+  /** `deliver` is called from the wheel's macrotask with the fired entry (`firedGen` set). */
   constructor(
     private readonly wheel: TimerWheel,
-    private readonly deliver: (name: string, gen: number, msg: M) => void,
+    private readonly deliver: (fired: Armed<M>) => void,
   ) {}
 
   /**
    * (Re-)arm `name`; the previous timer, if pending, is unscheduled and its
    * generation retired. `slackMs`: how late the fire may be to share a
-   * wake-up with other timers (default: the system's).
+   * wake-up with other timers (default: the system's). `inline`: see
+   * `TimerOptions.inline`.
    */
-  arm(name: string, delayMs: number, msg: M, slackMs?: number): void {
+  arm(name: string, delayMs: number, msg: M, slackMs?: number, inline = false): void {
     let e = this.armed.get(name);
     if (e === undefined) {
       e = new Armed(this, name, ++this.gen, msg);
@@ -57,6 +66,7 @@ export class TimerTable<M> {
       e.msg = msg;
     }
     e.pending = true;
+    e.inline = inline;
     this.wheel.schedule(e, delayMs, slackMs);
   }
 
@@ -81,6 +91,18 @@ export class TimerTable<M> {
     return true;
   }
 
+  /**
+   * Consume the fire `e` carries: true (and disarm) when it is the current
+   * generation of a live entry of this table, false when stale (re-armed,
+   * cancelled, or the table was cleared since).
+   */
+  takeFired(e: Armed<M>): boolean {
+    if (!e.pending || e.gen !== e.firedGen || e.bucket !== undefined || this.armed.get(e.name) !== e)
+      return false;
+    e.pending = false;
+    return true;
+  }
+
   /** Cancel everything (the incarnation ended). */
   clear(): void {
     for (const e of this.armed.values()) this.wheel.cancel(e);
@@ -89,6 +111,7 @@ export class TimerTable<M> {
 
   /** Called by an entry when the wheel fires it. */
   fired(e: Armed<M>): void {
-    this.deliver(e.name, e.gen, e.msg);
+    e.firedGen = e.gen;
+    this.deliver(e);
   }
 }

@@ -62,6 +62,16 @@ export interface SupervisionOptions {
 export interface TimerOptions {
   /** Maximum lateness accepted to share a wake-up (ms, ≥ 0). */
   readonly slackMs?: number;
+  /**
+   * Let an idle actor (nothing queued, no message in progress) handle the fire
+   * inside the timer's own macrotask instead of queueing it for the next
+   * run-queue round: one queue round trip fewer per fire. The fire is then
+   * handled before I/O that became ready in the same loop turn has been read,
+   * so leave it off for timers that judge what may have arrived meanwhile
+   * (a BFD detection expiry); for timers that only start work (a health
+   * probe) it changes nothing but the cost. Default false.
+   */
+  readonly inline?: boolean;
 }
 
 /** Generation-tagged timers whose fires are messages to self. */
