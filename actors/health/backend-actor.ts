@@ -131,8 +131,11 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     probe = p.value;
   }
   const type = initial.check?.type;
+  // `inline`: a due fire only starts a probe, so an idle actor may handle it in the
+  // timer wheel's own macrotask (actors/runtime/types.ts, TimerOptions.inline).
   const timerOptions = {
     slackMs: config.timing === undefined ? 0 : Math.min(deps.probeSlackMs, config.timing.fastInterval / 100),
+    inline: true,
   };
   const counterGauge = { backend: name };
   // Metric handles resolved once per actor, not per probe (metrics.ts, "Hot path").
