@@ -15,8 +15,8 @@
  * histories). Rare events (operator actions, start) go through the pure core
  * and are committed by copying the result in.
  *
- * Ownership: `state`, everything reachable from it, and the returned action
- * arrays are reused by the next call; copy what must outlive it (the actor
+ * Ownership: `state`, everything reachable from it, and the returned actions
+ * are reused by the next call; copy what must outlive it (the actor
  * shell turns the state into a snapshot before it leaves the actor).
  * Transition records and history arrays are never mutated.
  */
@@ -91,7 +91,11 @@ export function createHealthRunner(config: HealthConfig, random: Random): Health
   const last: LastRecord = { at: millis(0), result: passes };
   const armAction = { kind: "arm-probe" as const, token: 0, delay: millis(0), dueAt: millis(0) };
   const runAction = { kind: "run-probe" as const, token: 0, timeout: millis(0) };
-  const actions: HealthAction[] = [];
+  // Fixed arrays for the steady outcomes (emptying and refilling one array would
+  // drop and reallocate its backing store every time); a transition, rare, gets its own.
+  const runOnly: readonly HealthAction[] = [runAction];
+  const armOnly: readonly HealthAction[] = [armAction];
+  const none: readonly HealthAction[] = [];
 
   function commit(next: BackendHealth): void {
     live.status = next.status;
@@ -127,9 +131,7 @@ export function createHealthRunner(config: HealthConfig, random: Random): Health
     live.probe = running;
     runAction.token = token;
     runAction.timeout = timing.timeout;
-    actions.length = 0;
-    actions.push(runAction);
-    return actions;
+    return runOnly;
   }
 
   function result(token: number, r: ProbeResult, now: Millis): readonly HealthAction[] | undefined {
@@ -142,18 +144,18 @@ export function createHealthRunner(config: HealthConfig, random: Random): Health
     const to: HealthStatus = from === "unknown" && !r.ok ? "down" : isHealthy(counter, t) ? "up" : "down";
     live.counter = counter;
     live.lastResult = record(r, now);
-    actions.length = 0;
+    let transition: HealthAction | undefined;
     if (to !== from) {
       const rec: TransitionRecord = { from, to, at: now, code: r.code, detail: r.detail, counter };
       live.history = [...live.history, rec].slice(-config.historyLimit);
       live.status = to;
       live.since = now;
-      actions.push({ kind: "transition", record: rec });
+      transition = { kind: "transition", record: rec };
     }
     const delay = nextProbeDelay(to, counter, t, timing, random);
     if (delay === undefined) {
       live.probe = IDLE;
-      return actions;
+      return transition === undefined ? none : [transition];
     }
     const next = live.nextToken;
     const dueAt = millis(now + delay);
@@ -164,8 +166,7 @@ export function createHealthRunner(config: HealthConfig, random: Random): Health
     armAction.token = next;
     armAction.delay = delay;
     armAction.dueAt = dueAt;
-    actions.push(armAction);
-    return actions;
+    return transition === undefined ? armOnly : [transition, armAction];
   }
 
   return {
