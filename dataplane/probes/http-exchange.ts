@@ -14,6 +14,19 @@ import { formatStatusSet, statusMatches } from "../../protocols/health/status-se
 import type { CloseMode } from "./attempt.js";
 import { BodyReader, parseHead } from "./http-response.js";
 
+/**
+ * `HTTP <status>`, made once per status: the detail of a passing probe is kept
+ * as the backend's last result for a whole interval, so a fresh string per
+ * probe would be promoted garbage (bench/health).
+ */
+const STATUS_DETAILS: string[] = [];
+function statusDetail(status: number): string {
+  const cached = STATUS_DETAILS[status];
+  if (cached !== undefined) return cached;
+  const d = `HTTP ${status}`;
+  if (status >= 100 && status <= 999) STATUS_DETAILS[status] = d;
+  return d;
+}
 /** Where a judge reports: an attempt (Node-socket or native). */
 export interface Verdict {
   readonly done: boolean;
@@ -69,7 +82,7 @@ export class ResponseJudge {
     if (!statusMatches(this.rules.expect, status)) {
       v.fail("bad-status", `HTTP ${status}, expected ${formatStatusSet(this.rules.expect)}`, "reset");
     } else if (re === undefined) {
-      v.pass(`HTTP ${status}`);
+      v.pass(statusDetail(status));
     } else {
       this.body = new BodyReader(p.head.framing, this.rules.bodyLimit);
       this.feed(v, this.body, re, this.kept(pending.subarray(p.head.bodyStart)));

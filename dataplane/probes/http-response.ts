@@ -40,20 +40,69 @@ export type HeadParse =
   | { readonly kind: "head"; readonly head: ResponseHead };
 
 const HTTP_PREFIX = "HTTP/";
-const STATUS_LINE = /^HTTP\/1\.\d (\d{3})(?: [^\r\n]*)?$/;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MORE: HeadParse = { kind: "more" };
+const NONE: ResponseHead["framing"] = { kind: "none" };
+const CHUNKED: ResponseHead["framing"] = { kind: "chunked" };
+const CLOSE: ResponseHead["framing"] = { kind: "close" };
+
+// The head is read as bytes: a probe answered every second by every backend
+// must not decode each line into strings (that was ~460 B of garbage per HTTP
+// probe in bench/health). Strings are made only for error details and for the
+// rare Transfer-Encoding value.
+const LF = 10;
+const CR = 13;
+const SP = 32;
+const COLON = 58;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** `tchar` of RFC 9110 §5.6.2: the bytes a header name may contain. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+  TCHAR[c.charCodeAt(0)] = 1;
+}
+
+/** Bytes `String.prototype.trim` removes from a latin1-decoded value (TAB..CR, SP, NBSP). */
+const isTrimmed = (c: number): boolean => (c >= 9 && c <= 13) || c === SP || c === 0xa0;
 
 function fail(detail: string): HeadParse {
   return { kind: "error", detail };
 }
 
-/** Index just past the end of the line starting at `from`, and the line without its terminator. */
-function lineAt(buf: Buffer, from: number): { line: string; next: number } | undefined {
-  const lf = buf.indexOf(10, from);
-  if (lf < 0) return undefined;
-  const end = lf > from && buf[lf - 1] === 13 ? lf - 1 : lf;
-  return { line: buf.toString("latin1", from, end), next: lf + 1 };
+/** End of the line starting at `from` (before its CRLF or LF), or -1 when no LF yet; the next line starts at LF + 1. */
+function lineEnd(buf: Buffer, from: number, lf: number): number {
+  return lf > from && buf[lf - 1] === CR ? lf - 1 : lf;
+}
+
+/** The text of bytes [from, to), for error details. */
+const text = (buf: Buffer, from: number, to: number): string => buf.toString("latin1", from, to);
+
+/**
+ * `HTTP/1.x SP 3DIGIT [SP reason]` (RFC 9112 §4) in bytes [from, end): the
+ * status code, or -1. The reason may hold any byte but CR (LF cannot occur).
+ */
+function statusOf(buf: Buffer, from: number, end: number): number {
+  const n = end - from;
+  if (n < 12) return -1;
+  for (let i = 0; i < 5; i++) if (buf[from + i] !== HTTP_PREFIX.charCodeAt(i)) return -1;
+  if (buf[from + 5] !== 49 || buf[from + 6] !== 46 || !isDigit(buf[from + 7] as number)) return -1;
+  if (buf[from + 8] !== SP) return -1;
+  const d0 = buf[from + 9] as number;
+  const d1 = buf[from + 10] as number;
+  const d2 = buf[from + 11] as number;
+  if (!isDigit(d0) || !isDigit(d1) || !isDigit(d2)) return -1;
+  if (n > 12) {
+    if (buf[from + 12] !== SP) return -1;
+    for (let i = from + 13; i < end; i++) if (buf[i] === CR) return -1;
+  }
+  return (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48);
+}
+
+/** Whether bytes [from, to) spell `lower` (ASCII, case-insensitive; `lower` is lower case). */
+function nameIs(buf: Buffer, from: number, to: number, lower: string): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++)
+    if (((buf[from + i] as number) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
@@ -65,36 +114,53 @@ export function parseHead(buf: Buffer, headRequest: boolean): HeadParse {
   for (;;) {
     // Fail as soon as the first bytes cannot begin "HTTP/".
     const prefix = Math.min(HTTP_PREFIX.length, buf.length - at);
-    if (buf.toString("latin1", at, at + prefix) !== HTTP_PREFIX.slice(0, prefix)) {
-      return fail(`not an HTTP response: ${JSON.stringify(buf.toString("latin1", at, at + 32))}`);
+    for (let i = 0; i < prefix; i++) {
+      if (buf[at + i] !== HTTP_PREFIX.charCodeAt(i)) {
+        return fail(`not an HTTP response: ${JSON.stringify(text(buf, at, at + 32))}`);
+      }
     }
-    const first = lineAt(buf, at);
-    if (first === undefined) return buf.length - at > MAX_HEAD_BYTES ? fail("status line too long") : MORE;
-    const m = STATUS_LINE.exec(first.line);
-    if (m === null) return fail(`bad status line: ${JSON.stringify(first.line.slice(0, 64))}`);
-    const status = Number(m[1]);
-    let next = first.next;
+    const firstLf = buf.indexOf(LF, at);
+    if (firstLf < 0) return buf.length - at > MAX_HEAD_BYTES ? fail("status line too long") : MORE;
+    const firstEnd = lineEnd(buf, at, firstLf);
+    const status = statusOf(buf, at, firstEnd);
+    if (status < 0) {
+      return fail(`bad status line: ${JSON.stringify(text(buf, at, firstEnd).slice(0, 64))}`);
+    }
+    let next = firstLf + 1;
     let length: number | undefined;
     let chunked = false;
     for (;;) {
       if (next - at > MAX_HEAD_BYTES) return fail(`response head over ${MAX_HEAD_BYTES} bytes`);
-      const l = lineAt(buf, next);
-      if (l === undefined) return buf.length - at > MAX_HEAD_BYTES ? fail("response head too long") : MORE;
-      next = l.next;
-      if (l.line === "") break;
-      const colon = l.line.indexOf(":");
-      const name = colon > 0 ? l.line.slice(0, colon) : "";
-      if (!HEADER_NAME.test(name)) return fail(`bad header line: ${JSON.stringify(l.line.slice(0, 64))}`);
-      const value = l.line.slice(colon + 1).trim();
-      const lower = name.toLowerCase();
-      if (lower === "content-length") {
-        if (!/^\d{1,15}$/.test(value)) return fail(`bad Content-Length: ${JSON.stringify(value)}`);
-        const n = Number(value);
+      const lf = buf.indexOf(LF, next);
+      if (lf < 0) return buf.length - at > MAX_HEAD_BYTES ? fail("response head too long") : MORE;
+      const from = next;
+      const end = lineEnd(buf, from, lf);
+      next = lf + 1;
+      if (end === from) break;
+      // `token ":" value`: the name is every byte before the first colon, and must be a non-empty token.
+      let colon = from;
+      while (colon < end && buf[colon] !== COLON) colon++;
+      let nameOk = colon > from && colon < end;
+      for (let i = from; nameOk && i < colon; i++) nameOk = TCHAR[buf[i] as number] === 1;
+      if (!nameOk) return fail(`bad header line: ${JSON.stringify(text(buf, from, end).slice(0, 64))}`);
+      if (nameIs(buf, from, colon, "content-length")) {
+        let v0 = colon + 1;
+        let v1 = end;
+        while (v0 < v1 && isTrimmed(buf[v0] as number)) v0++;
+        while (v1 > v0 && isTrimmed(buf[v1 - 1] as number)) v1--;
+        let n = 0;
+        let ok = v1 - v0 >= 1 && v1 - v0 <= 15;
+        for (let i = v0; ok && i < v1; i++) {
+          const c = buf[i] as number;
+          ok = isDigit(c);
+          n = n * 10 + (c - 48);
+        }
+        if (!ok) return fail(`bad Content-Length: ${JSON.stringify(text(buf, colon + 1, end).trim())}`);
         if (length !== undefined && length !== n) return fail("conflicting Content-Length values");
         length = n;
-      } else if (lower === "transfer-encoding") {
+      } else if (nameIs(buf, from, colon, "transfer-encoding")) {
         // Chunked only counts when it is the final coding (RFC 9112 §6.3 item 4).
-        chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+        chunked = /(?:^|,)\s*chunked\s*$/i.test(text(buf, colon + 1, end).trim());
       }
     }
     // 1xx responses are interim; the final response follows (RFC 9110 §15.2). 101 ends HTTP.
@@ -105,12 +171,12 @@ export function parseHead(buf: Buffer, headRequest: boolean): HeadParse {
     }
     const noBody = headRequest || status === 204 || status === 304 || (status >= 100 && status < 200);
     const framing: ResponseHead["framing"] = noBody
-      ? { kind: "none" }
+      ? NONE
       : chunked
-        ? { kind: "chunked" }
+        ? CHUNKED
         : length !== undefined
           ? { kind: "length", length }
-          : { kind: "close" };
+          : CLOSE;
     return { kind: "head", head: { status, bodyStart: next, framing } };
   }
 }

@@ -7,6 +7,7 @@ import {
   parseHead,
   type ResponseHead,
 } from "../../../dataplane/probes/http-response.js";
+import { referenceParseHead } from "./http-head-reference.js";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 
@@ -98,6 +99,95 @@ describe("HTTP response head (RFC 9112)", () => {
         else assert.equal(part.kind, "more");
         assert.equal(head(text).status, status);
       }),
+    );
+  });
+});
+
+describe("HTTP response head: byte parser ≡ string oracle", () => {
+  const piece = fc.oneof(
+    fc.constantFrom(
+      "HTTP/1.1 ",
+      "HTTP/1.0 ",
+      "HTTP/1.",
+      "HTTP/2 ",
+      "HTTP/",
+      "HTT",
+      "200",
+      "100",
+      "101",
+      "204",
+      "304",
+      "2000",
+      " OK",
+      " ",
+      "\r\n",
+      "\n",
+      "\r",
+      "\r\r\n",
+      ":",
+      "Content-Length",
+      "content-LENGTH",
+      "Transfer-Encoding",
+      "chunked",
+      "gzip, chunked",
+      "X-A",
+      " folded",
+      "\t",
+      "\u00a0",
+      "\u0085",
+      "12",
+      "-1",
+      "123456789012345",
+      "1234567890123456",
+      "é",
+      "\u0000",
+    ),
+    fc.string({ maxLength: 4 }),
+    fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+  );
+
+  it("same parse of any concatenation of HTTP-ish pieces, whole or cut", () => {
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 40 }),
+        fc.boolean(),
+        fc.nat(200),
+        (parts, headRequest, cut) => {
+          const full = b(parts.join(""));
+          for (const buf of [full, full.subarray(0, cut)]) {
+            assert.deepStrictEqual(parseHead(buf, headRequest), referenceParseHead(buf, headRequest));
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("same parse of well-formed heads with framing headers, interim and bodiless statuses", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          "HTTP/1.1 200 OK\r\n",
+          "HTTP/1.0 404\n",
+          "HTTP/1.1 101 Switching\r\n",
+          "HTTP/1.1 204\r\n",
+          "HTTP/1.1 304 NM\r\n",
+          "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 EH\r\nLink: x\r\n\r\nHTTP/1.1 200 OK\r\n",
+        ),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom("Content-Length", "transfer-encoding", "Host", "X"),
+            fc.constantFrom(": 5", ":5 ", ": chunked", ": \t12\t", ":", ": 1, 2", ": 000", ": gzip,chunked"),
+          ),
+          { maxLength: 4 },
+        ),
+        fc.boolean(),
+        (status, headers, headRequest) => {
+          const buf = b(`${status}${headers.map(([n, v]) => `${n}${v}\r\n`).join("")}\r\nbody`);
+          assert.deepStrictEqual(parseHead(buf, headRequest), referenceParseHead(buf, headRequest));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
