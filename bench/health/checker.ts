@@ -18,7 +18,14 @@
  * Argv: backends, tcpPort, httpPort, and optionally `noop`: probes that pass at
  * once without touching the network, to measure what the actor layer, the
  * core and the metrics cost per probe on their own.
+ *
+ * `MAGNETITE_BENCH_ALLOC_PROF=FILE` in the environment: sample allocations
+ * (V8's sampling heap profiler, counting objects already collected, i.e. what
+ * was allocated rather than what is still alive) from the first mark to exit,
+ * and write them to FILE (`.heapprofile`, for DevTools or `alloc-summary.ts`).
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { pino } from "pino";
 import type { AdminStore } from "../../actors/health/admin-store.js";
 import { buildProbe } from "../../actors/health/probe-factory.js";
@@ -117,9 +124,41 @@ async function mark(withStates: boolean) {
   return out;
 }
 
+const allocFile = process.env["MAGNETITE_BENCH_ALLOC_PROF"];
+let allocSession: Session | undefined;
+function post(method: string, params: object = {}): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    allocSession?.post(method, params, (e, r) => (e === null ? resolve(r) : reject(e))),
+  );
+}
+async function allocStart(): Promise<void> {
+  if (allocFile === undefined || allocSession !== undefined) return;
+  allocSession = new Session();
+  allocSession.connect();
+  await post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+async function allocStop(): Promise<void> {
+  if (allocFile === undefined || allocSession === undefined) return;
+  const r = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
+  writeFileSync(allocFile, JSON.stringify(r.profile));
+}
+
 process.on("message", (m: { t: string; states?: boolean }) => {
-  if (m.t === "mark") void mark(m.states === true).then((r) => process.send?.(r));
-  if (m.t === "exit") void service.stop().then(() => system.stop().then(() => process.exit(0)));
+  if (m.t === "mark")
+    void mark(m.states === true)
+      .then(async (r) => {
+        await allocStart();
+        return r;
+      })
+      .then((r) => process.send?.(r));
+  if (m.t === "exit")
+    void allocStop()
+      .then(() => service.stop())
+      .then(() => system.stop().then(() => process.exit(0)));
 });
 // An orchestrator that dies must not leave us running.
 process.on("disconnect", () => process.exit(0));
