@@ -7,9 +7,11 @@
  * - `arm-probe`  → a runtime timer delivering `{t:"due"}` to self
  *                  (generation-tagged, so a fire queued before a cancel or a
  *                  re-arm is dropped; the token is the armed slot's);
- * - `run-probe`  → `probe.run` with an AbortController; the result comes back
- *                  as `{t:"result", token}` (never awaited inside `receive`, so
- *                  queries and operator actions are answered while a probe runs);
+ * - `run-probe`  → `probe.start` (or `probe.run`) under the actor's AbortController;
+ *                  the result comes back as `{t:"probe-done"}` with the result
+ *                  in the actor's one result slot (or `{t:"result", token, result}`
+ *                  from `run`), never awaited inside `receive`, so queries and
+ *                  operator actions are answered while a probe runs;
  * - `cancel-probe` → cancel the timer and abort the in-flight probe
  *                  (§3.1: a paused backend's probe is stopped, not ignored);
  * - `transition` → count, log at info, publish on the state bus;
@@ -56,6 +58,12 @@ export type BackendMsg =
   | { readonly t: "due" }
   /** The probe run for `token` finished. */
   | { readonly t: "result"; readonly token: number; readonly result: ProbeResult }
+  /**
+   * A sink-form probe finished: its result waits in the actor's one result
+   * slot (at most one probe is in flight), so the message is a constant
+   * instead of an object per probe.
+   */
+  | { readonly t: "probe-done" }
   | { readonly t: "get"; readonly replyTo: ActorRef<BackendSnapshot> }
   | { readonly t: "operator"; readonly action: OperatorAction; readonly replyTo: ActorRef<OperatorReply> }
   /** Reload fast path: same check, new address/enabled (maglev-vpp.md §2.7). */
@@ -98,6 +106,7 @@ export interface BackendState {
 }
 
 const DUE: BackendMsg = Object.freeze({ t: "due" as const });
+const PROBE_DONE: BackendMsg = Object.freeze({ t: "probe-done" as const });
 
 /** The admin record that reproduces `health` on top of the config's `enabled` (see admin-store.ts). */
 export function desiredRecord(spec: BackendSpec, health: BackendHealth): AdminRecord | undefined {
@@ -186,12 +195,27 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
   // of a promise, a reaction and two closures per probe. A result whose token
   // is no longer in flight (its probe was aborted) is dropped here, as the
   // promise path drops results of an aborted signal.
+  // The result waits in `doneToken`/`doneResult` until `probe-done` is handled; a
+  // newer accepted result can only belong to a newer probe, which makes the
+  // older one stale anyway.
   let selfRef: ActorContext<BackendMsg>["self"] | undefined;
+  let doneToken = -1;
+  let doneResult: ProbeResult | undefined;
   const sink: ProbeSink = {
     probeDone(token, result) {
-      if (token === inflightToken) selfRef?.tell({ t: "result", token, result });
+      if (token !== inflightToken) return;
+      doneToken = token;
+      doneResult = result;
+      selfRef?.tell(PROBE_DONE);
     },
   };
+
+  function takeDone(s: BackendState, ctx: ActorContext<BackendMsg>): BackendState {
+    const result = doneResult;
+    if (result === undefined) return s;
+    doneResult = undefined;
+    return onResult(s, doneToken, result, ctx);
+  }
 
   function startProbe(
     token: number,
@@ -371,6 +395,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     init(ctx) {
       const now = ctx.clock.now();
       const spec = latest;
+      doneResult = undefined;
       // One runner per incarnation: an abandoned async receive of the previous one keeps its own.
       const live = createHealthRunner(config, deps.random);
       const state: BackendState = { spec, target: { address: spec.address }, live };
@@ -404,6 +429,8 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
       switch (msg.t) {
         case "due":
           return onDue(s, ctx);
+        case "probe-done":
+          return takeDone(s, ctx);
         case "result":
           return onResult(s, msg.token, msg.result, ctx);
         case "get":
@@ -427,6 +454,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
       // Abort a running probe, but leave the watchdog entry: an actor that stops
       // without the supervisor meaning it to (supervision gave up) must be reported.
       abortInFlight();
+      doneResult = undefined;
     },
   };
 }
