@@ -18,23 +18,27 @@
  * request has a deadline. Datagrams that fail to decode are counted and
  * dropped (the kernel is trusted, but input still never throws).
  *
- * Requests are batched: those made in one synchronous run (a RIB change of
- * 10,000 routes) are packed back to back into datagrams of up to
- * `BATCH_BYTES` and sent with one `send` each, at the end of the run
- * (microtask) or when a batch is full. The kernel handles every message of
- * a datagram in turn and acks each by its sequence number, a failure of one
- * not stopping the rest (netlink(7), `netlink_rcv_skb`), so per-request
- * results are unchanged; the cost of a syscall per route is gone. A batch
- * shares one deadline timer. How many requests are outstanding at once is
- * the caller's window (`RouteSync.maxInFlight`): their acks must fit in the
- * receive buffer, or the kernel drops them and the requests time out.
+ * Two write paths:
+ * - `writeBatch(ops)`, the burst path `RouteSync` uses: the requests go into
+ *   datagrams of up to `BATCH_BYTES` with an ack asked only of each
+ *   datagram's last request; the kernel reports the others only if they
+ *   fail (see `WriteDatagram`). One promise, no timer per route, a few
+ *   dozen replies for 30,000 routes.
+ * - `replace`/`delete`, one promise per request: requests made in one
+ *   synchronous run are still packed back to back into datagrams and sent at
+ *   the end of the run (microtask) or when a datagram is full, each acked by
+ *   its sequence number; a datagram shares one deadline timer. The kernel
+ *   handles every message of a datagram in turn, a failure of one not
+ *   stopping the rest (netlink(7), `netlink_rcv_skb`).
+ * How many requests are outstanding at once is the caller's window
+ * (`RouteSync.maxInFlight`): what the kernel answers must fit in the receive
+ * buffer, or it is dropped (ENOBUFS) and the requests are reported failed.
  */
 import { createNetlinkSocket, type NetlinkDatagram, type NetlinkSocket } from "dgram-extended";
 import { assertNever } from "../../protocols/common/assert-never.js";
 import { err, ok, type Result } from "../../protocols/common/result.js";
-import { RTPROT_MAGNETITE } from "./constants.js";
+import { NLM_F_ACK, RTM_DELROUTE, RTM_NEWROUTE, RTPROT_MAGNETITE } from "./constants.js";
 import { concat, HOST_LE, hostView } from "./netlink.js";
-import { RTM_DELROUTE, RTM_NEWROUTE, NLM_F_ACK } from "./constants.js";
 import type { RouteBatchResult, RouteKey, RouteOp, RouteTable, RouteTableError } from "./routes.js";
 import {
   DELETE_FLAGS,
