@@ -44,10 +44,14 @@ const sameNexthop = (x: KernelNexthop, y: KernelNexthop): boolean =>
  * or array is built per comparison, which matters at one per route change.
  */
 export function sameNexthops(a: readonly KernelNexthop[], b: readonly KernelNexthop[]): boolean {
-  if (a.length !== b.length) return false;
-  for (const x of a) {
+  return a.length === b.length && within(a, b) && within(b, a);
+}
+
+/** Every member of `xs` is in `ys`. */
+function within(xs: readonly KernelNexthop[], ys: readonly KernelNexthop[]): boolean {
+  for (const x of xs) {
     let found = false;
-    for (const y of b)
+    for (const y of ys)
       if (sameNexthop(x, y)) {
         found = true;
         break;

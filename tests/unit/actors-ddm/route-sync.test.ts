@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diffRoutes, RouteSync, routeKeyString } from "../../../dataplane/kernel/route-sync.js";
+import { diffRoutes, RouteSync, routeKeyString, sameNexthops } from "../../../dataplane/kernel/route-sync.js";
 import {
   MemoryRouteTable,
   type RouteBatchResult,
@@ -26,6 +26,17 @@ const kernel = (s: RouteSpec): KernelRoute => ({
 });
 
 describe("route sync diff", () => {
+  it("compares nexthop sets in any order, by gateway, interface and weight", () => {
+    const x = { gateway: "fe80::1", ifIndex: 2, weight: 1 };
+    const y = { gateway: "fe80::2", ifIndex: 3, weight: 1 };
+    assert.ok(sameNexthops([x, y], [y, x]));
+    assert.ok(!sameNexthops([x, x], [x, y]), "a repeated member is not another member");
+    assert.ok(!sameNexthops([x, y], [y, x, x]));
+    assert.ok(!sameNexthops([x], [{ ...x, weight: 2 }]));
+    assert.ok(!sameNexthops([x], [{ ...x, ifIndex: 9 }]));
+    assert.ok(sameNexthops([], []));
+  });
+
   it("keys destinations canonically", () => {
     assert.equal(
       routeKeyString({ family: 6, dst: "fd00:1:0::", dstLen: 64 }),
