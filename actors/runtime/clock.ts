@@ -49,7 +49,10 @@ export class SystemClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    return setTimeout(fn, clampDelay(ms)) as unknown as TimerHandle;
+    // Whole milliseconds, rounded up (never early): Node keeps one timer list per
+    // distinct duration, so fractional delays (the timer wheel's `due − now`) made
+    // a new list, and a priority-queue insert and removal, for every clock timer.
+    return setTimeout(fn, Math.ceil(clampDelay(ms))) as unknown as TimerHandle;
   }
 
   clearTimeout(handle: TimerHandle): void {

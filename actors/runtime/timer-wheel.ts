@@ -35,12 +35,22 @@ export interface WheelEntry {
   index: number;
 }
 
-/** Timers sharing one (rounded) due instant. */
+/**
+ * Timers sharing one (rounded) due instant. Buckets are recycled once fired
+ * or emptied, with their entry arrays (filled up to `count`, never truncated:
+ * truncating drops the array's storage), so a steady stream of timers does
+ * not regrow an array per bucket.
+ */
 export interface Bucket {
-  readonly key: number;
+  key: number;
   readonly entries: (WheelEntry | undefined)[];
+  /** Slots of `entries` in use; the rest are stale or unallocated. */
+  count: number;
   live: number;
 }
+
+/** Recycled buckets kept at most (a bucket per 10 ms of a 1 s period is ~100). */
+const SPARE_BUCKETS = 256;
 
 /** Shared timer wheel of one actor system. */
 export class TimerWheel {
@@ -51,6 +61,7 @@ export class TimerWheel {
   private handle: TimerHandle | undefined;
   private readonly early: number;
   private readonly due: Bucket[] = [];
+  private readonly spare: Bucket[] = [];
   private firing = false;
   private readonly onTimer = (): void => this.fireDue();
 
@@ -79,15 +90,16 @@ export class TimerWheel {
     const key = slackMs > 0 ? Math.ceil(due / slackMs) * slackMs : due;
     let b = this.buckets.get(key);
     if (b === undefined) {
-      b = { key, entries: [], live: 0 };
+      b = this.spare.pop() ?? { key, entries: [], count: 0, live: 0 };
+      b.key = key;
       this.buckets.set(key, b);
       this.pushKey(key);
       // While a round fires, `fireDue` arms once at its end.
       if (key < this.armedKey && !this.firing) this.arm(key);
     }
     entry.bucket = b;
-    entry.index = b.entries.length;
-    b.entries.push(entry);
+    entry.index = b.count;
+    b.entries[b.count++] = entry;
     b.live += 1;
   }
 
@@ -103,6 +115,14 @@ export class TimerWheel {
     // Keep the heap proportional to the live buckets when long timers are re-armed often.
     if (this.keys.length > 2 * this.buckets.size + 64) this.rebuildKeys();
     if (b.key === this.armedKey) this.rearm();
+    this.recycle(b);
+  }
+
+  /** Keep an empty bucket (every slot already cleared) for reuse. */
+  private recycle(b: Bucket): void {
+    b.count = 0;
+    b.live = 0;
+    if (this.spare.length < SPARE_BUCKETS) this.spare.push(b);
   }
 
   /** Drop every timer and the clock timer (the system stopped). */
@@ -132,7 +152,7 @@ export class TimerWheel {
     }
     for (const b of due) {
       const es = b.entries;
-      for (let i = 0; i < es.length; i++) {
+      for (let i = 0; i < b.count; i++) {
         const e = es[i];
         if (e === undefined) continue; // cancelled by an earlier fire of this round
         es[i] = undefined;
@@ -145,6 +165,7 @@ export class TimerWheel {
         }
       }
     }
+    for (const b of due) this.recycle(b);
     due.length = 0;
     this.firing = false;
     this.rearm();
