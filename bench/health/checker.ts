@@ -22,7 +22,10 @@
  * `MAGNETITE_BENCH_ALLOC_PROF=FILE` in the environment: sample allocations
  * (V8's sampling heap profiler, counting objects already collected, i.e. what
  * was allocated rather than what is still alive) from the first mark to exit,
- * and write them to FILE (`.heapprofile`, for DevTools or `alloc-summary.ts`).
+ * and write them to FILE (`.heapprofile`, for DevTools).
+ * `MAGNETITE_BENCH_CPU_PROF=FILE`: a CPU profile of the same span (steady
+ * state only, unlike `run.ts --cpu-prof`, which includes start-up), for
+ * `prof-summary.ts`.
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
@@ -125,6 +128,7 @@ async function mark(withStates: boolean) {
 }
 
 const allocFile = process.env["MAGNETITE_BENCH_ALLOC_PROF"];
+const cpuFile = process.env["MAGNETITE_BENCH_CPU_PROF"];
 let allocSession: Session | undefined;
 function post(method: string, params: object = {}): Promise<unknown> {
   return new Promise((resolve, reject) =>
@@ -132,19 +136,31 @@ function post(method: string, params: object = {}): Promise<unknown> {
   );
 }
 async function allocStart(): Promise<void> {
-  if (allocFile === undefined || allocSession !== undefined) return;
+  if ((allocFile === undefined && cpuFile === undefined) || allocSession !== undefined) return;
   allocSession = new Session();
   allocSession.connect();
-  await post("HeapProfiler.startSampling", {
-    samplingInterval: 4096,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  if (allocFile !== undefined) {
+    await post("HeapProfiler.startSampling", {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
+  if (cpuFile !== undefined) {
+    await post("Profiler.enable");
+    await post("Profiler.start");
+  }
 }
 async function allocStop(): Promise<void> {
-  if (allocFile === undefined || allocSession === undefined) return;
-  const r = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
-  writeFileSync(allocFile, JSON.stringify(r.profile));
+  if (allocSession === undefined) return;
+  if (allocFile !== undefined) {
+    const r = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
+    writeFileSync(allocFile, JSON.stringify(r.profile));
+  }
+  if (cpuFile !== undefined) {
+    const r = (await post("Profiler.stop")) as { profile: unknown };
+    writeFileSync(cpuFile, JSON.stringify(r.profile));
+  }
 }
 
 process.on("message", (m: { t: string; states?: boolean }) => {
