@@ -49,11 +49,10 @@ export class Attempt implements Waiter {
     this.promise = new Promise((resolve) => {
       this.resolve = resolve;
     });
-    if (signal?.aborted === true) {
+    if (signal !== undefined && !linkWaiter(this, signal)) {
       this.aborted();
       return;
     }
-    if (signal !== undefined) linkWaiter(this, signal);
     // Round up so a fractional timeout never cuts a probe short.
     const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
     this.timer = setTimeout(() => this.fail("timeout", timeoutDetail), delay);

@@ -60,11 +60,10 @@ export abstract class StreamAttempt implements StreamProbeListener, Waiter {
    * settles at once, as `aborted`, without opening anything).
    */
   begin(target: StreamTarget, timeoutMs: number, signal: AbortSignal | undefined): void {
-    if (signal?.aborted === true) {
+    if (signal !== undefined && !linkWaiter(this, signal)) {
       this.aborted();
       return;
     }
-    if (signal !== undefined) linkWaiter(this, signal);
     this.id = startStreamProbe(target, timeoutMs, this);
   }
 

@@ -22,6 +22,12 @@ export interface Waiter {
 /** The attempts linked to one signal. */
 export class WaiterList {
   head: Waiter | undefined = undefined;
+  /**
+   * The signal has aborted (set by its listener). Read instead of
+   * `signal.aborted`, whose getter validates its receiver on every call
+   * (a megamorphic keyed load per probe in bench/health).
+   */
+  aborted = false;
 }
 
 const listsBySignal = new WeakMap<AbortSignal, WaiterList>();
@@ -35,6 +41,7 @@ function listOf(signal: AbortSignal): WaiterList {
     signal.addEventListener(
       "abort",
       () => {
+        created.aborted = true;
         let w = created.head;
         created.head = undefined;
         while (w !== undefined) {
@@ -52,13 +59,24 @@ function listOf(signal: AbortSignal): WaiterList {
   return list;
 }
 
-/** Link `w` into `signal`'s list (the signal must not be aborted yet). */
-export function linkWaiter(w: Waiter, signal: AbortSignal): void {
-  const list = listOf(signal);
+/**
+ * Link `w` into `signal`'s list, unless the signal has aborted already:
+ * returns false then (and links nothing), so the caller settles as aborted.
+ */
+export function linkWaiter(w: Waiter, signal: AbortSignal): boolean {
+  let list = listsBySignal.get(signal);
+  if (list === undefined) {
+    // First sight of this signal: only now is its own flag read.
+    if (signal.aborted) return false;
+    list = listOf(signal);
+  } else if (list.aborted) {
+    return false;
+  }
   w.waiters = list;
   w.nextWaiter = list.head;
   if (list.head !== undefined) list.head.prevWaiter = w;
   list.head = w;
+  return true;
 }
 
 /** Unlink `w` if it is linked (idempotent). */
