@@ -244,6 +244,32 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
   }
 
   /**
+   * `perform` for the runner's probe steps (`due`, `result`), whose actions are
+   * only ever run, arm and transition. A separate function so that its
+   * property loads see those few object shapes and stay monomorphic; the
+   * shared `perform` also sees the pure core's actions and went megamorphic
+   * (bench/health: a megamorphic load per probe).
+   */
+  function performProbe(
+    actions: readonly HealthAction[],
+    s: BackendState,
+    ctx: ActorContext<BackendMsg>,
+    now: Millis,
+  ): void {
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i] as HealthAction;
+      if (a.kind === "arm-probe") {
+        ctx.timers.arm("probe", a.delay, DUE, timerOptions);
+        watch.expect(a.dueAt);
+      } else if (a.kind === "run-probe") {
+        startProbe(a.token, a.timeout, s, ctx, now);
+      } else {
+        perform([a], s, ctx, now);
+      }
+    }
+  }
+
+  /**
    * Perform the core's actions in order (`now`: the instant the core stepped
    * at); returns the first rejection, if any. The runner reuses `actions` and
    * the objects in it: they are read here and not kept.
@@ -347,7 +373,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     const late = now > dueAt ? now - dueAt : 0;
     latenessObserver.observe(late / 1000);
     deps.onProbeStart?.(late);
-    perform(actions, s, ctx, now);
+    performProbe(actions, s, ctx, now);
     return s;
   }
 
@@ -363,7 +389,7 @@ export function backendActor(initial: BackendSpec, deps: BackendDeps): ActorSpec
     if (inflightToken === token) inflightToken = undefined;
     countProbe(result);
     setCounterGauge(s.live.state.counter);
-    perform(actions, s, ctx, now);
+    performProbe(actions, s, ctx, now);
     return s;
   }
 
