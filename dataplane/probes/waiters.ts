@@ -30,14 +30,20 @@ export class WaiterList {
   aborted = false;
 }
 
-const listsBySignal = new WeakMap<AbortSignal, WaiterList>();
+/**
+ * Where a signal's list is kept: a symbol-keyed property on the signal itself.
+ * A `WeakMap` lookup per probe (hashing the signal) showed in perf at 5,000
+ * probes/s; every signal gains the same property, so the load stays monomorphic.
+ */
+const LIST: unique symbol = Symbol("magnetite.probe-waiters");
+type Listed = AbortSignal & { [LIST]?: WaiterList };
 
 function listOf(signal: AbortSignal): WaiterList {
-  let list = listsBySignal.get(signal);
+  let list = (signal as Listed)[LIST];
   if (list === undefined) {
     const created = new WaiterList();
     list = created;
-    listsBySignal.set(signal, created);
+    (signal as Listed)[LIST] = created;
     signal.addEventListener(
       "abort",
       () => {
@@ -64,7 +70,7 @@ function listOf(signal: AbortSignal): WaiterList {
  * returns false then (and links nothing), so the caller settles as aborted.
  */
 export function linkWaiter(w: Waiter, signal: AbortSignal): boolean {
-  let list = listsBySignal.get(signal);
+  let list = (signal as Listed)[LIST];
   if (list === undefined) {
     // First sight of this signal: only now is its own flag read.
     if (signal.aborted) return false;
