@@ -53,7 +53,13 @@ export function parseStatusSet(text: string): Result<StatusSet, HealthError> {
 
 /** True when `status` is in the set. */
 export function statusMatches(set: StatusSet, status: number): boolean {
-  return set.ranges.some(([lo, hi]) => status >= lo && status <= hi);
+  // A plain loop: this runs for every HTTP probe's answer.
+  const ranges = set.ranges;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i] as readonly [number, number];
+    if (status >= r[0] && status <= r[1]) return true;
+  }
+  return false;
 }
 
 /** Canonical text of a set, for logs and the API. */
