@@ -27,6 +27,8 @@ export class Armed<M> implements WheelEntry {
   firedGen = 0;
   /** The current arm may be handled inside the wheel's macrotask (`TimerOptions.inline`). */
   inline = false;
+  /** Still in its table (false once the table was cleared: its fires are stale). */
+  listed = true;
   constructor(
     private readonly table: TimerTable<M>,
     readonly name: string,
@@ -41,6 +43,8 @@ export class Armed<M> implements WheelEntry {
 /** Named one-shot timers with generation tags. */
 export class TimerTable<M> {
   private readonly armed = new Map<string, Armed<M>>();
+  /** The entry armed last (a cache in front of `armed`). */
+  private last: Armed<M> | undefined = undefined;
   private gen = 0;
 
   /** `deliver` is called from the wheel's macrotask with the fired entry (`firedGen` set). */
@@ -56,11 +60,14 @@ export class TimerTable<M> {
    * `TimerOptions.inline`.
    */
   arm(name: string, delayMs: number, msg: M, slackMs?: number, inline = false): void {
-    let e = this.armed.get(name);
+    // Most actors re-arm one name over and over: skip the map for it.
+    let e = this.last !== undefined && this.last.name === name ? this.last : this.armed.get(name);
     if (e === undefined) {
       e = new Armed(this, name, ++this.gen, msg);
       this.armed.set(name, e);
+      this.last = e;
     } else {
+      this.last = e;
       this.wheel.cancel(e);
       e.gen = ++this.gen;
       e.msg = msg;
@@ -97,16 +104,19 @@ export class TimerTable<M> {
    * cancelled, or the table was cleared since).
    */
   takeFired(e: Armed<M>): boolean {
-    if (!e.pending || e.gen !== e.firedGen || e.bucket !== undefined || this.armed.get(e.name) !== e)
-      return false;
+    if (!e.pending || e.gen !== e.firedGen || e.bucket !== undefined || !e.listed) return false;
     e.pending = false;
     return true;
   }
 
   /** Cancel everything (the incarnation ended). */
   clear(): void {
-    for (const e of this.armed.values()) this.wheel.cancel(e);
+    for (const e of this.armed.values()) {
+      this.wheel.cancel(e);
+      e.listed = false;
+    }
     this.armed.clear();
+    this.last = undefined;
   }
 
   /** Called by an entry when the wheel fires it. */
