@@ -90,14 +90,6 @@ export class TimerTable<M> {
     return this.armed.get(name)?.pending === true;
   }
 
-  /** Consume a fire: true (and disarm) when `gen` is current, false when stale. */
-  take(name: string, gen: number): boolean {
-    const e = this.armed.get(name);
-    if (e === undefined || !e.pending || e.gen !== gen) return false;
-    e.pending = false;
-    return true;
-  }
-
   /**
    * Consume the fire `e` carries: true (and disarm) when it is the current
    * generation of a live entry of this table, false when stale (re-armed,
