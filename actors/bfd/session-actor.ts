@@ -58,6 +58,12 @@ export interface SessionSeed {
   readonly discr: Discriminator;
   /** Where the listener leaves this session's packets; outlives restarts of either actor. */
   readonly inbox: RxInbox;
+  /**
+   * Set by the supervisor when the peer is deleted: an incarnation restarted after a crash
+   * during the retire hold stays quiet (the one before announced AdminDown) until it is stopped,
+   * instead of bringing a deleted peer's session up again.
+   */
+  retiring?: boolean;
 }
 
 /** Dependencies of every session. */
@@ -192,6 +198,10 @@ export function sessionActor(seed: SessionSeed, deps: SessionDeps): ActorSpec<Se
       const now = ctx.clock.now();
       const created = createSession(coreConfig(seed.spec, seed.discr), now, deps.random);
       const sh = newShell(seed.spec, created.session, now);
+      if (seed.retiring === true) {
+        sh.retired = true;
+        return sh;
+      }
       setStateGauge(deps.metrics, sh.spec.peer, "Down");
       const actions: BfdAction[] = [...created.actions];
       if (seed.spec.adminDown) {

@@ -157,6 +157,7 @@ async function remove(st: SupervisorState, peer: string, deps: SupervisorDeps, c
       await ctx.stopChild(l.name);
     }
   }
+  e.seed.retiring = true;
   // In the background, so a slow session cannot hold the supervisor (DELETE returns at once);
   // the session answers after announcing AdminDown for a Detection Time (retireHoldMs).
   ask<SessionMsg, true>(
