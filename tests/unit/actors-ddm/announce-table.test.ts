@@ -6,52 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { interfaceSpec } from "../../../actors/ddm/interface.js";
 import type { DdmIo } from "../../../actors/ddm/io.js";
-import type { InterfaceMsg, InterfaceStatus, RouterMsg } from "../../../actors/ddm/messages.js";
-import { createDdmMetrics } from "../../../actors/ddm/metrics.js";
-import {
-  type ActorSystem,
-  ask,
-  createActorSystem,
-  createRegistry,
-  silentLogger,
-  stateless,
-} from "../../../actors/runtime/index.js";
+import type { ActorSystem } from "../../../actors/runtime/index.js";
 import type { DiscoveryHandlers } from "../../../dataplane/ddm/discovery-transport.js";
 import { pullFrom } from "../../../dataplane/ddm/exchange-client.js";
 import { startExchangeServer } from "../../../dataplane/ddm/exchange-server.js";
 import { ok } from "../../../protocols/common/result.js";
 import type { Millis } from "../../../protocols/common/time.js";
-import {
-  encodeDiscovery,
-  type Ipv6Addr,
-  parseIpv6Net,
-  type PullResponse,
-  type Update,
-} from "../../../protocols/ddm/index.js";
+import { type Ipv6Addr, parseIpv6Net, type PullResponse, type Update } from "../../../protocols/ddm/index.js";
+import { ADVERT, PEER, sleep, spawnInterface, until } from "./interface-harness.js";
 
-const peer = "fe80::2" as Ipv6Addr;
-const advert = (() => {
-  const b = encodeDiscovery({ solicit: false, advertise: true, kind: "transit", hostname: "t1" });
-  assert.ok(b.ok);
-  return b.value;
-})();
 const dest = (() => {
   const n = parseIpv6Net("fd00:7::/64");
   assert.ok(n.ok);
   return n.value;
 })();
 const TABLE: PullResponse = { underlay: [{ destination: dest, path: ["s1"] }], tunnel: [] };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, f: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await f()) return;
-    await sleep(5);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 describe("DDM interface actor: whole-table announcement after the first pull", () => {
   let system: ActorSystem | undefined;
@@ -94,41 +64,11 @@ describe("DDM interface actor: whole-table announcement after the first pull", (
         return ok({ underlay: [], tunnel: [] });
       },
     };
-    const registry = createRegistry();
-    system = createActorSystem({ onFatal: (e) => assert.fail(e), logger: silentLogger(), registry });
-    const router = system.spawn(
-      stateless<RouterMsg>({
-        kind: "router-stub",
-        receive: (m) => {
-          if (m.t === "pullFor") m.replyTo.tell(TABLE);
-        },
-      }),
-      "router",
-    );
-    const iface = system.spawn(
-      interfaceSpec({
-        ifName: "e0",
-        config: {
-          local: { hostname: "s1", kind: "server" },
-          timers: {
-            solicitInterval: 50 as Millis,
-            expireThreshold: 5000 as Millis,
-            ipAddrWait: 10 as Millis,
-            exchangeTimeout: 1000 as Millis,
-            pullTimeout: 5000 as Millis,
-            serverRetry: 1000 as Millis,
-          },
-        },
-        io,
-        router,
-        metrics: createDdmMetrics(registry),
-      }),
-      "iface",
-    );
-    const status = () =>
-      ask<InterfaceMsg, InterfaceStatus>(iface, (replyTo) => ({ t: "status", replyTo }), 2000);
+    const spawned = spawnInterface(io, TABLE, { pullTimeout: 5000 as Millis });
+    system = spawned.system;
+    const status = spawned.status;
     await until("discovery", () => handlers !== undefined);
-    handlers?.onDatagram({ from: peer, data: advert });
+    handlers?.onDatagram({ from: PEER, data: ADVERT });
     await until("Exchange", async () => (await status()).status.type === "Exchange");
     await until("our exchange server", () => port !== 0);
     return { port: () => port, pushes, releaseOurPull: () => release?.() };
