@@ -19,6 +19,8 @@ const skip =
 
 const US = "10.81.0.1";
 const THEM = "10.81.0.2";
+/** Our side of the session, as `PUT /bfd/peers` takes it. */
+const OUR_PEER = { peer: THEM, listen: US, required_rx: 100_000, detection_threshold: 3, mode: "SingleHop" };
 
 function frrConfig(): string {
   return [
@@ -70,13 +72,7 @@ describe("interop with FRR bfdd", { skip }, () => {
     frr = new Frr(nsFrr, frrConfig());
     await F().start();
     us = await BfdDaemon.start(nsUs);
-    await U().addPeer({
-      peer: THEM,
-      listen: US,
-      required_rx: 100_000,
-      detection_threshold: 3,
-      mode: "SingleHop",
-    });
+    await U().addPeer(OUR_PEER);
   });
 
   after(async () => {
@@ -208,18 +204,13 @@ describe("interop with FRR bfdd", { skip }, () => {
     );
     assert.equal(after.state, "Up");
   });
+
   it("deleting the peer shows in FRR as AdminDown, not as a detection timeout; re-adding brings it Up", async () => {
     await waitFor("Up", async () => ((await ours()).state === "Up" ? true : undefined), 10_000, 100);
     const r = await U().request("DELETE", `/bfd/peers/${THEM}`);
     assert.equal(r.status, 204);
     await frrSeesAdminDown();
-    await U().addPeer({
-      peer: THEM,
-      listen: US,
-      required_rx: 100_000,
-      detection_threshold: 3,
-      mode: "SingleHop",
-    });
+    await U().addPeer(OUR_PEER);
     await waitFor(
       "Up after re-adding",
       async () => (frrPeer()?.status === "up" ? true : undefined),
