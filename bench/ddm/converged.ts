@@ -308,22 +308,8 @@ export class Convergence {
    * A cheap look at `r`'s table: how many routes of ours, and how many with the expected number
    * of nexthops. Only when both match `want` is the exact `check` worth its cost.
    */
-  async roughly(r: Router, want: ReadonlyMap<string, string>, hops: number): Promise<Progress> {
-    const t = this.tables.get(r.name);
-    if (t === undefined) throw new Error(`no table for ${r.name}`);
-    let routes = 0;
-    let good = 0;
-    await t.count((n) => {
-      routes += 1;
-      if (n === hops) good += 1;
-    });
-    return {
-      router: r.name,
-      routes,
-      good,
-      want: want.size,
-      done: routes === want.size && good === want.size,
-    };
+  roughly(r: Router, want: ReadonlyMap<string, string>, hops: number): Promise<Progress> {
+    return this.tally(r, want, (t, hit) => t.count((n) => hit(n === hops)));
   }
 
   /** Build the expected tables of every router for `n` prefixes per server ahead of a timed window. */
@@ -333,14 +319,23 @@ export class Convergence {
   }
 
   /** One dump of `r`'s table compared with `want`, exactly (destinations, gateways, interfaces). */
-  async check(r: Router, want: ReadonlyMap<string, string>): Promise<Progress> {
+  check(r: Router, want: ReadonlyMap<string, string>): Promise<Progress> {
+    return this.tally(r, want, (t, hit) => t.dump((dst, nh) => hit(want.get(dst) === nh)));
+  }
+
+  /** Count `r`'s routes of ours and how many of them `walk` judges good. */
+  private async tally(
+    r: Router,
+    want: ReadonlyMap<string, string>,
+    walk: (t: RawTable, hit: (good: boolean) => void) => Promise<void>,
+  ): Promise<Progress> {
     const t = this.tables.get(r.name);
     if (t === undefined) throw new Error(`no table for ${r.name}`);
     let routes = 0;
     let good = 0;
-    await t.dump((dst, nh) => {
+    await walk(t, (g) => {
       routes += 1;
-      if (want.get(dst) === nh) good += 1;
+      if (g) good += 1;
     });
     return {
       router: r.name,
@@ -350,6 +345,7 @@ export class Convergence {
       done: routes === want.size && good === want.size,
     };
   }
+
   /**
    * Poll every router in `routers` (one dump each per pass, `everyMs` apart)
    * until all are converged at once; resolves to the ms from `t0`, or to the
