@@ -11,7 +11,13 @@
  */
 import { InvariantError } from "../../protocols/common/domain-error.js";
 import type { Logger } from "pino";
-import { type ActorContext, type ActorRef, type ActorSpec, ask, askEach } from "../runtime/index.js";
+import {
+  type ActorContext,
+  type ActorRef,
+  type ActorSpec,
+  answerSortedByName,
+  ask,
+} from "../runtime/index.js";
 import { type BackendDeps, type BackendMsg, backendActor } from "./backend-actor.js";
 import type { AdminAction, BackendSnapshot, BackendSpec, OperatorReply, ReloadPlan } from "./types.js";
 
@@ -150,16 +156,13 @@ export function healthSupervisor(deps: SupervisorDeps): ActorSpec<SupervisorMsg,
     receive(s, msg, ctx) {
       switch (msg.t) {
         case "list": {
-          const children = [...s.children.values()];
-          // Fan out without awaiting inside receive: this mailbox keeps flowing meanwhile.
-          void askEach<BackendMsg, BackendSnapshot>(
-            children.map((c) => c.ref),
+          answerSortedByName<BackendMsg, BackendSnapshot>(
+            [...s.children.values()].map((c) => c.ref),
             (replyTo) => ({ t: "get", replyTo }),
             deps.askTimeoutMs,
-          ).then(({ answers, missing }) => {
-            if (missing > 0) ctx.log.warn({ missing }, "some backend actors did not answer a list");
-            msg.replyTo.tell(answers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
-          });
+            msg.replyTo,
+            (missing) => ctx.log.warn({ missing }, "some backend actors did not answer a list"),
+          );
           return s;
         }
         case "get": {

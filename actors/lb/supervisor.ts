@@ -11,7 +11,13 @@
  */
 import type { FrontendSpec } from "../../protocols/lb/desired.js";
 import { assertNever } from "../../protocols/common/assert-never.js";
-import { type ActorContext, type ActorRef, type ActorSpec, ask, askEach } from "../runtime/index.js";
+import {
+  type ActorContext,
+  type ActorRef,
+  type ActorSpec,
+  answerSortedByName,
+  ask,
+} from "../runtime/index.js";
 import { type DataplaneDeps, type DataplaneMsg, dataplaneActor } from "./dataplane-actor.js";
 import { type FrontendDeps, type FrontendMsg, frontendActor } from "./frontend-actor.js";
 import type { OverrideStore } from "./persistence.js";
@@ -146,16 +152,13 @@ export function lbSupervisor(deps: LbSupervisorDeps): ActorSpec<LbSupervisorMsg,
     receive(s, msg, ctx) {
       switch (msg.t) {
         case "list": {
-          const children = [...s.children.values()];
-          // Fan out without awaiting inside receive: this mailbox keeps flowing meanwhile.
-          void askEach<FrontendMsg, FrontendSnapshot>(
-            children.map((c) => c.ref),
+          answerSortedByName<FrontendMsg, FrontendSnapshot>(
+            [...s.children.values()].map((c) => c.ref),
             (replyTo) => ({ t: "get", replyTo }),
             deps.askTimeoutMs,
-          ).then(({ answers, missing }) => {
-            if (missing > 0) ctx.log.warn({ missing }, "some frontend actors did not answer a list");
-            msg.replyTo.tell(answers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
-          });
+            msg.replyTo,
+            (missing) => ctx.log.warn({ missing }, "some frontend actors did not answer a list"),
+          );
           return s;
         }
         case "get": {

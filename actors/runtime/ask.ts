@@ -106,3 +106,22 @@ export async function askEach<M, R>(
   for (const s of settled) if (s.status === "fulfilled") answers.push(s.value);
   return { answers, missing: settled.length - answers.length };
 }
+
+/**
+ * A supervisor's "list": ask every child for its snapshot (`askEach`) and
+ * answer `replyTo` with what arrived, sorted by name; children that did not
+ * answer are logged (`warn`, with their count) and left out. Runs in the
+ * background, so the supervisor's mailbox keeps flowing meanwhile.
+ */
+export function answerSortedByName<M, R extends { readonly name: string }>(
+  refs: readonly ActorRef<M>[],
+  make: (replyTo: ActorRef<R>) => M,
+  timeoutMs: number,
+  replyTo: ActorRef<R[]>,
+  warn: (missing: number) => void,
+): void {
+  void askEach(refs, make, timeoutMs).then(({ answers, missing }) => {
+    if (missing > 0) warn(missing);
+    replyTo.tell(answers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+  });
+}

@@ -2,7 +2,7 @@
  * Public surface of the actor runtime (typed, supervised actors over nact).
  * See README.md in this folder for the model and a usage example.
  */
-export { ask, askEach } from "./ask.js";
+export { answerSortedByName, ask, askEach } from "./ask.js";
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 export { DEFAULT_SUPERVISION } from "./cell.js";
 export { type Clock, FakeClock, SystemClock, type TimerHandle } from "./clock.js";

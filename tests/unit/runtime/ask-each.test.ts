@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { askEach } from "../../../actors/runtime/ask.js";
+import { answerSortedByName, askEach } from "../../../actors/runtime/ask.js";
 import { stateless } from "../../../actors/runtime/stateless.js";
 import type { ActorRef } from "../../../actors/runtime/types.js";
 import { fakeSystem } from "./helpers.js";
@@ -31,6 +31,45 @@ describe("askEach (a supervisor's list fan-out)", () => {
       answers: [],
       missing: 1,
     });
+    await system.stop();
+  });
+
+  it("answerSortedByName answers with the snapshots sorted by name and reports the missing count", async () => {
+    type S = { name: string };
+    type G = { replyTo: ActorRef<S> };
+    const { system, clock } = fakeSystem();
+    const child = (name: string) =>
+      system.spawn<G, undefined>(
+        stateless({ kind: "child", receive: (m: G) => void m.replyTo.tell({ name }) }),
+        name,
+      );
+    const mute = system.spawn<G, undefined>(stateless({ kind: "mute", receive: () => undefined }), "mute");
+    let got: S[] | undefined;
+    const replyTo = system.spawn<S[], undefined>(
+      stateless({
+        kind: "caller",
+        receive: (m: S[]) => {
+          got = m;
+        },
+      }),
+      "caller",
+    );
+    const warned: number[] = [];
+    answerSortedByName<G, S>(
+      [child("web2"), mute, child("web10"), child("db")],
+      (r) => ({ replyTo: r }),
+      50,
+      replyTo,
+      (n) => warned.push(n),
+    );
+    await system.whenIdle();
+    clock.advance(50);
+    for (let i = 0; i < 5 && got === undefined; i++) {
+      await new Promise((r) => setImmediate(r));
+      await system.whenIdle();
+    }
+    assert.deepEqual(got, [{ name: "db" }, { name: "web10" }, { name: "web2" }]);
+    assert.deepEqual(warned, [1]);
     await system.stop();
   });
 });
