@@ -63,7 +63,7 @@ export interface FibChange {
 
 /** What one RIB operation changed. */
 export interface RibOutcome {
-  /** Routes that were not present before. */
+  /** Routes that were not present before (the RIB's own records, read-only). */
   readonly added: readonly Route[];
   /** Routes that were present and are gone. */
   readonly removed: readonly Route[];
@@ -79,35 +79,81 @@ export interface RibOutcome {
 }
 
 const nhKey = (n: Nexthop): string => `${n.addr}%${n.ifName}`;
-/**
- * A path's identity among the routes of one (destination, nexthop). JSON text
- * is unambiguous; a one-hop path is its hostname unless that could be taken
- * for JSON text (starts with `[`, as every JSON array does).
- */
-const pathKey = (path: readonly string[]): string => {
-  const first = path[0];
-  return path.length === 1 && first !== undefined && first.charCodeAt(0) !== 0x5b
-    ? first
-    : JSON.stringify(path);
-};
 const sameNexthop = (a: Nexthop, b: Nexthop): boolean => a.addr === b.addr && a.ifName === b.ifName;
 
-/** The routes of one destination through one nexthop, by path. */
-interface Via {
-  readonly nexthop: Nexthop;
-  readonly routes: Map<string, Route>;
-}
-/** One destination: its nexthops (the ECMP set is the keys of `via`). */
-interface Dest {
-  readonly destination: Ipv6Net;
-  readonly via: Map<string, Via>;
+/** Two paths hop for hop (no key string is built: most routes are compared, few are new). */
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-/** The ECMP set of `d` as one comparable string (sorted nexthop keys). */
-function viaKeys(d: Dest | undefined): string {
-  if (d === undefined || d.via.size === 0) return "";
-  if (d.via.size === 1) return d.via.keys().next().value ?? "";
-  return [...d.via.keys()].sort().join(",");
+/**
+ * A path's identity among many routes of one (destination, nexthop): JSON
+ * text is unambiguous. Used only past `PATHS_INLINE` paths.
+ */
+const pathKey = (path: readonly string[]): string => JSON.stringify(path);
+
+/**
+ * Paths of one (destination, nexthop) kept in a plain array up to this many;
+ * past it, in a map by `pathKey` as well, so a peer announcing thousands of
+ * paths for one destination costs a lookup each, not a scan. In DDM's
+ * two-tier fabrics a neighbour offers one path, rarely a few.
+ */
+const PATHS_INLINE = 8;
+
+/** A route as the RIB holds it, with the sweep mark of `sync` (handed out as a `Route`). */
+interface Held extends Route {
+  /** The sync pass that last saw it listed (see `DdmRib.pass`). */
+  seen: number;
+}
+
+/** The routes of one destination through one nexthop. */
+interface Via {
+  readonly nexthop: Nexthop;
+  /** `nhKey(nexthop)`. */
+  readonly key: string;
+  /** Its routes; one, in all but unusual fabrics. */
+  readonly held: Held[];
+  /** By `pathKey`, once `held` is longer than `PATHS_INLINE`. */
+  byPath: Map<string, Held> | null;
+}
+
+/**
+ * One destination: its nexthops (the ECMP set), a short array since it has
+ * one member per neighbour offering it. `pass` and `had` belong to the
+ * operation under way: the first time an operation touches the destination
+ * it records whether the sender was a member then.
+ */
+interface Dest {
+  readonly destination: Ipv6Net;
+  readonly vias: Via[];
+  pass: number;
+  had: boolean;
+}
+
+function viaOf(d: Dest, fk: string): Via | undefined {
+  for (const v of d.vias) if (v.key === fk) return v;
+  return undefined;
+}
+
+function findHeld(via: Via, path: readonly string[]): Held | undefined {
+  if (via.byPath !== null) return via.byPath.get(pathKey(path));
+  for (const h of via.held) if (samePath(h.path, path)) return h;
+  return undefined;
+}
+
+function addHeld(via: Via, h: Held): void {
+  via.held.push(h);
+  if (via.byPath !== null) via.byPath.set(pathKey(h.path), h);
+  else if (via.held.length > PATHS_INLINE) via.byPath = new Map(via.held.map((x) => [pathKey(x.path), x]));
+}
+
+function removeHeld(via: Via, h: Held): void {
+  const i = via.held.indexOf(h);
+  if (i >= 0) via.held.splice(i, 1);
+  via.byPath?.delete(pathKey(h.path));
+  if (via.byPath !== null && via.held.length <= PATHS_INLINE) via.byPath = null;
 }
 
 /** Insert the items of `xs` missing from `m`; return them. */
@@ -127,7 +173,7 @@ interface UnderlayOutcome {
   readonly added: Route[];
   readonly removed: Route[];
   readonly loops: PathVector[];
-  /** Announcements that added a route (what a transit sends on). */
+  /** Announcements that added a route (what a transit sends on; a server keeps none). */
   readonly accepted: PathVector[];
   readonly withdrawn: PathVector[];
   readonly fib: FibChange[];
@@ -136,18 +182,22 @@ interface UnderlayOutcome {
 /**
  * The DDM RIB for one router.
  *
- * Imported routes live in one nested map, destination → nexthop → path, so
- * an update of 30,000 routes builds one short key per level instead of a
- * composite key per route, a sync finds the peer's routes without a set of
- * keys of everything it listed, and a FIB change is judged only for
- * destinations whose nexthop set gained or lost a member (bench/ddm/core.ts).
+ * Imported routes live in one map, destination → its nexthops → their
+ * routes, with the two inner levels short arrays: an update of 30,000 routes
+ * builds one key string per route (the destination's), a FIB change is
+ * judged by whether the sender's nexthop joined or left the destination's
+ * set (an operation only ever changes that one member), and a sync finds the
+ * peer's unlisted routes by a pass mark on each route instead of a set of
+ * everything it listed (bench/ddm/core.ts, server-path.ts).
  */
 export class DdmRib {
-  /** destination key (`formatNet`) → its nexthops → their routes by path. */
+  /** destination key (`formatNet`) → its nexthops → their routes. */
   private readonly dests = new Map<string, Dest>();
   private readonly tunnels = new Map<string, TunnelRoute>();
   private readonly originated = new Map<string, Ipv6Net>();
   private readonly originatedTunnels = new Map<string, TunnelOrigin>();
+  /** Number of the operation under way (marks on `Dest` and `Held`). */
+  private pass = 0;
 
   constructor(readonly local: LocalRouter) {}
 
@@ -175,6 +225,14 @@ export class DdmRib {
     return this.sync(from, { underlay: [], tunnel: [] });
   }
 
+  /** First touch of `d` in this operation: note whether `fk` was in its set. */
+  private touch(d: Dest, fk: string, touched: Dest[]): void {
+    if (d.pass === this.pass) return;
+    d.pass = this.pass;
+    d.had = viaOf(d, fk) !== undefined;
+    touched.push(d);
+  }
+
   /**
    * Announce, then withdraw, the path vectors from `from`. With `sweep`,
    * every route from `from` that `announce` does not list is withdrawn too
@@ -187,72 +245,71 @@ export class DdmRib {
     sweep: boolean,
   ): UnderlayOutcome {
     const host = this.local.hostname;
+    // Only a transit sends announcements on (`redistribution`).
+    const transit = this.local.kind === "transit";
     const fk = nhKey(from);
+    const pass = ++this.pass;
     const out: UnderlayOutcome = { added: [], removed: [], loops: [], accepted: [], withdrawn: [], fib: [] };
-    /** Destinations whose nexthop set changed membership, with the set before. */
-    const before = new Map<string, { readonly was: string; readonly destination: Ipv6Net }>();
-    const listed = sweep ? new Set<Route>() : null;
+    /** Destinations this operation touched, each once (`Dest.pass`). */
+    const touched: Dest[] = [];
     for (const pv of announce) {
       if (pv.path.includes(host)) {
         out.loops.push(pv);
         continue;
       }
       const dk = formatNet(pv.destination);
-      const pk = pathKey(pv.path);
       let d = this.dests.get(dk);
-      let via = d?.via.get(fk);
-      const have = via?.routes.get(pk);
+      let via = d === undefined ? undefined : viaOf(d, fk);
+      const have = via === undefined ? undefined : findHeld(via, pv.path);
       if (have !== undefined) {
-        listed?.add(have);
+        have.seen = pass;
         continue;
       }
-      out.accepted.push(pv);
+      if (transit) out.accepted.push(pv);
       if (d === undefined) {
-        d = { destination: pv.destination, via: new Map() };
+        d = { destination: pv.destination, vias: [], pass: 0, had: false };
         this.dests.set(dk, d);
       }
+      this.touch(d, fk, touched);
       if (via === undefined) {
-        if (!before.has(dk)) before.set(dk, { was: viaKeys(d), destination: d.destination });
-        via = { nexthop: from, routes: new Map() };
-        d.via.set(fk, via);
+        via = { nexthop: from, key: fk, held: [], byPath: null };
+        d.vias.push(via);
       }
-      const r: Route = { destination: pv.destination, nexthop: from, path: pv.path };
-      via.routes.set(pk, r);
-      listed?.add(r);
+      const r: Held = { destination: pv.destination, nexthop: from, path: pv.path, seen: pass };
+      addHeld(via, r);
       out.added.push(r);
     }
     let gone: readonly PathVector[] = withdraw;
-    if (listed !== null) {
+    if (sweep) {
       const stale: PathVector[] = [];
       for (const d of this.dests.values()) {
-        const via = d.via.get(fk);
+        const via = viaOf(d, fk);
         if (via === undefined) continue;
-        for (const r of via.routes.values())
-          if (!listed.has(r)) stale.push({ destination: r.destination, path: r.path });
+        for (const h of via.held)
+          if (h.seen !== pass) stale.push({ destination: h.destination, path: h.path });
       }
       gone = withdraw.length === 0 ? stale : [...withdraw, ...stale];
     }
     for (const pv of gone) {
       if (pv.path.includes(host)) continue; // never imported, nothing to withdraw or forward
-      out.withdrawn.push(pv);
+      if (transit) out.withdrawn.push(pv);
       const dk = formatNet(pv.destination);
       const d = this.dests.get(dk);
-      const via = d?.via.get(fk);
-      if (d === undefined || via === undefined) continue;
-      const pk = pathKey(pv.path);
-      const r = via.routes.get(pk);
-      if (r === undefined) continue;
-      via.routes.delete(pk);
-      out.removed.push(r);
-      if (via.routes.size > 0) continue;
-      if (!before.has(dk)) before.set(dk, { was: viaKeys(d), destination: d.destination });
-      d.via.delete(fk);
-      if (d.via.size === 0) this.dests.delete(dk);
+      if (d === undefined) continue;
+      const via = viaOf(d, fk);
+      if (via === undefined) continue;
+      const h = findHeld(via, pv.path);
+      if (h === undefined) continue;
+      this.touch(d, fk, touched);
+      removeHeld(via, h);
+      out.removed.push(h);
+      if (via.held.length > 0) continue;
+      d.vias.splice(d.vias.indexOf(via), 1);
+      if (d.vias.length === 0) this.dests.delete(dk);
     }
-    for (const [dk, b] of before) {
-      const d = this.dests.get(dk);
-      if (viaKeys(d) === b.was) continue;
-      out.fib.push({ destination: b.destination, nexthops: d === undefined ? [] : sortedNexthops(d) });
+    for (const d of touched) {
+      if (d.had === (viaOf(d, fk) !== undefined)) continue;
+      out.fib.push({ destination: d.destination, nexthops: sortedNexthops(d) });
     }
     return out;
   }
@@ -295,15 +352,12 @@ export class DdmRib {
     if (this.local.kind === "transit") {
       const pk = nhKey(peer);
       for (const [dk, d] of this.dests) {
-        // Paths already listed for this destination; needed only when two nexthops could repeat one.
-        const seen = d.via.size > 1 ? new Set<string>() : null;
-        for (const [k, via] of d.via) {
-          if (k === pk) continue;
-          for (const [rk, r] of via.routes) {
-            if (seen !== null) {
-              if (seen.has(rk)) continue;
-              seen.add(rk);
-            }
+        for (let i = 0; i < d.vias.length; i++) {
+          const via = d.vias[i] as Via;
+          if (via.key === pk) continue;
+          for (const r of via.held) {
+            // A path offered by two nexthops is listed once.
+            if (i > 0 && listedBefore(d, i, pk, r.path)) continue;
             // An empty imported path becomes [host], which our own origination lists below.
             if (r.path.length === 0 && this.originated.has(dk)) continue;
             underlay.push({ destination: r.destination, path: [...r.path, host] });
@@ -341,7 +395,9 @@ export class DdmRib {
   /** Every imported underlay route. */
   routes(): Route[] {
     const out: Route[] = [];
-    for (const d of this.dests.values()) for (const via of d.via.values()) out.push(...via.routes.values());
+    for (const d of this.dests.values())
+      for (const via of d.vias)
+        for (const h of via.held) out.push({ destination: h.destination, nexthop: h.nexthop, path: h.path });
     return out;
   }
 
@@ -401,6 +457,16 @@ export class DdmRib {
 
 /** A destination's nexthops, sorted by key for stable output. */
 function sortedNexthops(d: Dest): Nexthop[] {
-  if (d.via.size === 1) return [...d.via.values()].map((v) => v.nexthop);
-  return [...d.via.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v.nexthop);
+  const vs = d.vias;
+  if (vs.length === 1) return [(vs[0] as Via).nexthop];
+  return [...vs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((v) => v.nexthop);
+}
+
+/** True when a via of `d` before index `i`, other than `skip`, holds `path`. */
+function listedBefore(d: Dest, i: number, skip: string, path: readonly string[]): boolean {
+  for (let j = 0; j < i; j++) {
+    const v = d.vias[j] as Via;
+    if (v.key !== skip && findHeld(v, path) !== undefined) return true;
+  }
+  return false;
 }
