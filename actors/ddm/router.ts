@@ -72,8 +72,9 @@ export function routerSpec(deps: RouterDeps): ActorSpec<RouterMsg, RouterState> 
   };
 
   const apply = (s: RouterState, o: RibOutcome, from: Nexthop, ctx: ActorContext<RouterMsg>): void => {
+    const ifIndexOf = (n: string): number | undefined => s.ifIndex.get(n);
     for (const change of o.fib) {
-      const op = fibChangeToOp(change, (n) => s.ifIndex.get(n));
+      const op = fibChangeToOp(change, ifIndexOf);
       // fibChangeToOp's destination is the RIB's canonical text.
       if (op.op === "replace") routes.set(op.route, op.route, true);
       else routes.set(op.key, null, true);

@@ -47,10 +47,11 @@ import {
   encodeDumpRoutes,
   encodeReplaceRoute,
   type KernelRoute,
-  prepareRoute,
+  NO_ROOM,
   REPLACE_FLAGS,
   type RouteSpec,
-  writeRoute,
+  writeRouteAt,
+  writeRouteError,
 } from "./rtnetlink.js";
 
 /**
@@ -232,33 +233,53 @@ export class NetlinkRouteTable implements RouteTable {
         const op = ops[i];
         if (op === undefined) continue;
         const del = op.op === "delete";
-        const p = del
-          ? prepareRoute({ ...op.key, priority: this.metric, nexthops: [] }, false)
-          : op.route.nexthops.length === 0
-            ? null
-            : prepareRoute({ ...op.route, priority: op.route.priority ?? this.metric }, true);
-        if (p === null || !p.ok) {
-          failures.set(i, { code: "KERNEL_E_BAD_ROUTE", detail: p === null ? "no nexthops" : p.error });
+        if (!del && op.route.nexthops.length === 0) {
+          failures.set(i, { code: "KERNEL_E_BAD_ROUTE", detail: "no nexthops" });
           continue;
         }
-        if (at + p.value.len > BATCH_BYTES) emit();
         const seq = this.nextSeq();
-        if (index.length === 0) first = seq;
-        else if (seq !== first + index.length) {
-          // The sequence number wrapped inside a datagram: start a new one.
+        if (index.length > 0 && seq !== first + index.length) emit(); // the sequence number wrapped
+        let end = -1;
+        for (;;) {
+          end = del
+            ? writeRouteAt(
+                buf,
+                dv,
+                at,
+                BATCH_BYTES,
+                RTM_DELROUTE,
+                DELETE_FLAGS,
+                op.key,
+                this.metric,
+                false,
+                seq,
+              )
+            : writeRouteAt(
+                buf,
+                dv,
+                at,
+                BATCH_BYTES,
+                RTM_NEWROUTE,
+                REPLACE_FLAGS,
+                op.route,
+                op.route.priority ?? this.metric,
+                true,
+                seq,
+              );
+          if (end !== NO_ROOM || at === 0) break;
+          // The datagram is full: send it and start the next with this request.
           emit();
-          first = seq;
         }
+        if (end < 0) {
+          failures.set(i, {
+            code: "KERNEL_E_BAD_ROUTE",
+            detail: end === NO_ROOM ? "NL_E_BAD_WEIGHT" : writeRouteError(end),
+          });
+          continue;
+        }
+        if (index.length === 0) first = seq;
         lastAt = at;
-        at = writeRoute(
-          buf,
-          dv,
-          at,
-          del ? RTM_DELROUTE : RTM_NEWROUTE,
-          del ? DELETE_FLAGS : REPLACE_FLAGS,
-          p.value,
-          seq,
-        );
+        at = end;
         index.push(i);
         deletes.push(del);
       }

@@ -9,7 +9,7 @@ import { err, ok, type Result } from "../../protocols/common/result.js";
 import { type Ipv6Net, ipv6NetworkAddr } from "../../protocols/ddm/ip.js";
 import type { FibChange } from "../../protocols/ddm/rib.js";
 import { RT_TABLE_MAIN, RTPROT_MAGNETITE, RT_SCOPE_UNIVERSE, RTN_UNICAST } from "./constants.js";
-import type { KernelRoute, RouteSpec } from "./rtnetlink.js";
+import type { KernelNexthop, KernelRoute, RouteSpec } from "./rtnetlink.js";
 
 /** Route table failures, with stable codes for logs and metrics. */
 export type RouteTableError =
@@ -120,11 +120,33 @@ export function fibChangeToOp(
   table: number = RT_TABLE_MAIN,
 ): { readonly op: "replace"; readonly route: RouteSpec } | { readonly op: "delete"; readonly key: RouteKey } {
   const d: Ipv6Net = change.destination;
-  const nexthops = change.nexthops.flatMap((n) => {
+  const nexthops: KernelNexthop[] = [];
+  for (const n of change.nexthops) {
     const ifIndex = ifIndexOf(n.ifName);
-    return ifIndex === undefined ? [] : [{ gateway: n.addr as string, ifIndex, weight: 1 }];
-  });
+    if (ifIndex !== undefined) nexthops.push(kernelNexthop(n.addr, ifIndex));
+  }
   // The kernel wants the network address; DDM keeps host bits as announced.
-  const key = { family: 6 as const, dst: ipv6NetworkAddr(d) as string, dstLen: d.len, table };
-  return nexthops.length === 0 ? { op: "delete", key } : { op: "replace", route: { ...key, nexthops } };
+  const dst: string = ipv6NetworkAddr(d);
+  return nexthops.length === 0
+    ? { op: "delete", key: { family: 6, dst, dstLen: d.len, table } }
+    : { op: "replace", route: { family: 6, dst, dstLen: d.len, table, nexthops } };
+}
+
+/**
+ * Kernel nexthops are immutable values and a router has a handful of
+ * neighbours, so one object per (gateway, interface index) serves every
+ * route through it; bounded, cleared when full.
+ */
+const nexthopCache = new Map<string, KernelNexthop>();
+const NEXTHOP_CACHE_MAX = 4096;
+
+function kernelNexthop(gateway: string, ifIndex: number): KernelNexthop {
+  const k = `${gateway}%${ifIndex}`;
+  let nh = nexthopCache.get(k);
+  if (nh === undefined) {
+    if (nexthopCache.size >= NEXTHOP_CACHE_MAX) nexthopCache.clear();
+    nh = { gateway, ifIndex, weight: 1 };
+    nexthopCache.set(k, nh);
+  }
+  return nh;
 }

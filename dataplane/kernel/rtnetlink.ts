@@ -9,6 +9,7 @@
  * ECMP form for DDM's per-destination nexthop set (spec §1.8).
  */
 import { err, ok, type Result } from "../../protocols/common/result.js";
+import { GROUPS, readGroups } from "../../protocols/common/ip-text.js";
 import { formatIpv4, formatIpv6, ipv4Bytes, ipv6Bytes } from "../../protocols/ddm/ip.js";
 import {
   AF_INET,
@@ -51,6 +52,7 @@ import {
   type NlMessage,
   readU32,
 } from "./netlink.js";
+import type { RouteKey } from "./routes.js";
 
 /** One nexthop of a route. */
 export interface KernelNexthop {
@@ -112,73 +114,105 @@ function gatewayBytes(family: 4 | 6, text: string): Uint8Array | null {
 const addrBytes = (family: 4 | 6, text: string): Uint8Array | null =>
   family === 6 ? ipv6Bytes(text) : ipv4Bytes(text);
 
-/** A route request checked and sized, ready to be written (`writeRoute`). */
-export interface PreparedRoute {
-  readonly spec: RouteSpec;
-  readonly dst: Uint8Array;
-  /** Gateway bytes per nexthop written (none for a delete). */
-  readonly gws: readonly (Uint8Array | null)[];
-  /** One nexthop of weight 1: RTA_GATEWAY + RTA_OIF instead of RTA_MULTIPATH. */
-  readonly single: boolean;
-  readonly nhLen: number;
-  readonly table: number;
-  /** Bytes of the whole message (a multiple of 4). */
-  readonly len: number;
+/** What `writeRouteAt` returns when the request does not fit before `limit`. */
+export const NO_ROOM = -1;
+const BAD_PREFIX_LEN = -2;
+const BAD_ADDRESS = -3;
+const BAD_WEIGHT = -4;
+
+/** The failure a negative `writeRouteAt` result other than `NO_ROOM` stands for. */
+export function writeRouteError(code: number): RouteEncodeCode {
+  return code === BAD_PREFIX_LEN
+    ? "NL_E_BAD_PREFIX_LEN"
+    : code === BAD_WEIGHT
+      ? "NL_E_BAD_WEIGHT"
+      : "NL_E_BAD_ADDRESS";
+}
+
+/** Gateway bytes of the request being written (`writeRouteAt`), reused. */
+let gwScratch: (Uint8Array | null)[] = [];
+
+/** Write an address's bytes at `o`: from `GROUPS` for IPv6 (just parsed), from `v4` for IPv4. */
+function putAddr(out: Uint8Array, o: number, family: 4 | 6, v4: Uint8Array | null): void {
+  if (family === 4) {
+    if (v4 !== null) out.set(v4, o);
+    return;
+  }
+  for (let g = 0; g < 8; g++) {
+    const v = GROUPS[g] ?? 0;
+    out[o + 2 * g] = v >> 8;
+    out[o + 2 * g + 1] = v & 0xff;
+  }
+}
+
+/** An rtattr header at `o` for a body of `bodyLen` bytes; returns where the body goes. */
+function attr(dv: DataView, o: number, type: number, bodyLen: number): number {
+  dv.setUint16(o, 4 + bodyLen, HOST_LE);
+  dv.setUint16(o + 2, type, HOST_LE);
+  return o + 4;
+}
+
+/** A u32 attribute at `o`; returns the offset after it. */
+function u32Attr(dv: DataView, o: number, type: number, v: number): number {
+  dv.setUint32(attr(dv, o, type, 4), v >>> 0, HOST_LE);
+  return o + 8;
 }
 
 /**
- * Check and size a route request: nlmsghdr, rtmsg, RTA_DST, RTA_TABLE,
- * RTA_PRIORITY, then either RTA_GATEWAY + RTA_OIF (one nexthop of weight 1)
- * or RTA_MULTIPATH. Sizes are computed first and `writeRoute` then writes
- * every field in place, into a buffer of its own or into a batch datagram
- * shared with other requests (`netlink-table.ts`), so a route costs no
- * allocation of its own in a batch. Every attribute here is a multiple of
- * 4 bytes, so no padding is needed.
+ * Check a route request and write it at `at` in `out` (whose host-order
+ * view is `dv`), in place: nlmsghdr, rtmsg, RTA_DST, RTA_TABLE, RTA_PRIORITY
+ * (`priority`, unless null), then either RTA_GATEWAY + RTA_OIF (one nexthop
+ * of weight 1) or RTA_MULTIPATH; nexthops only `withNexthops`. Returns the
+ * offset after it; `NO_ROOM` when it would pass `limit` (nothing written);
+ * another negative code (`writeRouteError`) for a bad route. Every
+ * attribute here is a multiple of 4 bytes, so no padding is needed. A
+ * request costs no allocation: the batch path (`netlink-table.ts`) packs
+ * tens of thousands into reused datagrams.
  */
-export function prepareRoute(spec: RouteSpec, withNexthops: boolean): Result<PreparedRoute, RouteEncodeCode> {
+export function writeRouteAt(
+  out: Uint8Array,
+  dv: DataView,
+  at: number,
+  limit: number,
+  type: number,
+  flags: number,
+  spec: RouteKey & { readonly nexthops?: readonly KernelNexthop[] },
+  priority: number | null,
+  withNexthops: boolean,
+  seq: number,
+): number {
   const family = spec.family;
   const max = family === 6 ? 128 : 32;
-  if (!Number.isInteger(spec.dstLen) || spec.dstLen < 0 || spec.dstLen > max)
-    return err("NL_E_BAD_PREFIX_LEN");
-  const dst = addrBytes(family, spec.dst);
-  if (dst === null) return err("NL_E_BAD_ADDRESS");
-  const alen = dst.length;
-  const nhs = withNexthops ? spec.nexthops : [];
-  const gws: (Uint8Array | null)[] = [];
+  const dstLen = spec.dstLen;
+  if (!Number.isInteger(dstLen) || dstLen < 0 || dstLen > max) return BAD_PREFIX_LEN;
+  const nhs = withNexthops ? (spec.nexthops ?? []) : [];
+  const alen = family === 6 ? 16 : 4;
+  // Gateways first (their bytes are cached), then the destination, which for
+  // IPv6 is parsed into GROUPS and must be written before anything parses again.
+  const gws = gwScratch;
+  gws.length = 0;
   let nhLen = 0;
   for (const nh of nhs) {
-    if (!Number.isInteger(nh.weight) || nh.weight < 1 || nh.weight > 256) return err("NL_E_BAD_WEIGHT");
+    if (!Number.isInteger(nh.weight) || nh.weight < 1 || nh.weight > 256) return BAD_WEIGHT;
     const g = nh.gateway === null ? null : gatewayBytes(family, nh.gateway);
-    if (nh.gateway !== null && g === null) return err("NL_E_BAD_ADDRESS");
+    if (nh.gateway !== null && g === null) return BAD_ADDRESS;
     gws.push(g);
     nhLen += RTNH_LEN + (g === null ? 0 : 4 + alen);
   }
   const single = nhs.length === 1 && nhs[0]?.weight === 1;
   if (single) nhLen = (gws[0] === null ? 0 : 4 + alen) + 8;
   else if (nhs.length > 0) nhLen += 4;
-  const table = spec.table ?? RT_TABLE_MAIN;
   const len =
-    NLMSG_HDRLEN +
-    RTMSG_LEN +
-    (spec.dstLen > 0 ? 4 + alen : 0) +
-    8 +
-    (spec.priority === undefined ? 0 : 8) +
-    nhLen;
-  return ok({ spec, dst, gws, single, nhLen, table, len });
-}
-
-/** Write a prepared request at `at` in `out` (whose host-order view is `dv`); returns the offset after it. */
-export function writeRoute(
-  out: Uint8Array,
-  dv: DataView,
-  at: number,
-  type: number,
-  flags: number,
-  p: PreparedRoute,
-  seq: number,
-): number {
-  const { spec, dst, gws, single, nhLen, table, len } = p;
-  const alen = dst.length;
+    NLMSG_HDRLEN + RTMSG_LEN + (dstLen > 0 ? 4 + alen : 0) + 8 + (priority === null ? 0 : 8) + nhLen;
+  if (at + len > limit) return NO_ROOM;
+  let v4: Uint8Array | null = null;
+  if (family === 6) {
+    if (readGroups(spec.dst) < 0) return BAD_ADDRESS;
+  } else {
+    v4 = ipv4Bytes(spec.dst);
+    if (v4 === null) return BAD_ADDRESS;
+  }
+  const table = spec.table ?? RT_TABLE_MAIN;
   dv.setUint32(at, len, HOST_LE);
   dv.setUint16(at + 4, type, HOST_LE);
   dv.setUint16(at + 6, flags, HOST_LE);
@@ -187,40 +221,29 @@ export function writeRoute(
   dv.setUint32(at + 12, 0, HOST_LE);
   let o = at + NLMSG_HDRLEN;
   out.fill(0, o, o + RTMSG_LEN);
-  out[o] = spec.family === 6 ? AF_INET6 : AF_INET;
-  out[o + 1] = spec.dstLen;
+  out[o] = family === 6 ? AF_INET6 : AF_INET;
+  out[o + 1] = dstLen;
   out[o + 4] = table > 255 ? RT_TABLE_COMPAT : table;
   out[o + 5] = RTPROT_MAGNETITE;
   out[o + 6] = RT_SCOPE_UNIVERSE;
   out[o + 7] = RTN_UNICAST;
   o += RTMSG_LEN;
-  const attr = (t: number, bodyLen: number): number => {
-    dv.setUint16(o, 4 + bodyLen, HOST_LE);
-    dv.setUint16(o + 2, t, HOST_LE);
-    return o + 4;
-  };
-  const u32 = (t: number, v: number) => {
-    dv.setUint32(attr(t, 4), v >>> 0, HOST_LE);
-    o += 8;
-  };
   // A default route carries no RTA_DST (dst_len 0 says it all).
-  if (spec.dstLen > 0) {
-    out.set(dst, attr(RTA_DST, alen));
+  if (dstLen > 0) {
+    putAddr(out, attr(dv, o, RTA_DST, alen), family, v4);
     o += 4 + alen;
   }
-  u32(RTA_TABLE, table);
-  if (spec.priority !== undefined) u32(RTA_PRIORITY, spec.priority);
-  const nhs = spec.nexthops;
+  o = u32Attr(dv, o, RTA_TABLE, table);
+  if (priority !== null) o = u32Attr(dv, o, RTA_PRIORITY, priority);
   if (single) {
     const g = gws[0] ?? null;
     if (g !== null) {
-      out.set(g, attr(RTA_GATEWAY, alen));
+      out.set(g, attr(dv, o, RTA_GATEWAY, alen));
       o += 4 + alen;
     }
-    u32(RTA_OIF, nhs[0]?.ifIndex ?? 0);
+    o = u32Attr(dv, o, RTA_OIF, nhs[0]?.ifIndex ?? 0);
   } else if (gws.length > 0) {
-    attr(RTA_MULTIPATH, nhLen - 4);
-    o += 4;
+    o = attr(dv, o, RTA_MULTIPATH, nhLen - 4);
     for (let i = 0; i < gws.length; i++) {
       const g = gws[i] ?? null;
       const nh = nhs[i];
@@ -230,11 +253,12 @@ export function writeRoute(
       dv.setInt32(o + 4, nh?.ifIndex ?? 0, HOST_LE);
       o += RTNH_LEN;
       if (g !== null) {
-        out.set(g, attr(RTA_GATEWAY, alen));
+        out.set(g, attr(dv, o, RTA_GATEWAY, alen));
         o += 4 + alen;
       }
     }
   }
+  if (gws.length > 64) gwScratch = []; // do not keep a huge ECMP set's array alive
   return o;
 }
 
@@ -243,6 +267,10 @@ export const REPLACE_FLAGS = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
 /** Flags of a delete (nexthops are not sent, so the whole route goes). */
 export const DELETE_FLAGS = NLM_F_REQUEST;
 
+/** One request encoded alone (the single-request path); a batch writes in place instead. */
+const single = new Uint8Array(64 * 1024);
+const singleView = hostView(single);
+
 function encodeRoute(
   type: number,
   flags: number,
@@ -250,11 +278,21 @@ function encodeRoute(
   withNexthops: boolean,
   seq: number,
 ): Result<Uint8Array, RouteEncodeCode> {
-  const p = prepareRoute(spec, withNexthops);
-  if (!p.ok) return p;
-  const out = new Uint8Array(p.value.len);
-  writeRoute(out, hostView(out), 0, type, flags, p.value, seq);
-  return ok(out);
+  const end = writeRouteAt(
+    single,
+    singleView,
+    0,
+    single.length,
+    type,
+    flags,
+    spec,
+    spec.priority ?? null,
+    withNexthops,
+    seq,
+  );
+  if (end === NO_ROOM) return err("NL_E_BAD_WEIGHT"); // only a multipath set larger than the kernel takes
+  if (end < 0) return err(writeRouteError(end));
+  return ok(single.slice(0, end));
 }
 
 /**

@@ -136,10 +136,26 @@ export function formatNet(n: Ipv6Net | Ipv4Net): string {
 }
 
 /**
+ * True when canonical text ending in `::` has nothing past the prefix: its
+ * groups before the `::` are all within `len` bits (`fd00:1:2::/64`), the
+ * usual shape of a route's destination, decided without parsing it.
+ */
+function noHostBits(n: Ipv6Net): boolean {
+  const a: string = n.addr;
+  const end = a.length - 2;
+  if (end < 0 || a.charCodeAt(end) !== 0x3a || a.charCodeAt(end + 1) !== 0x3a) return false;
+  if (end === 0) return true; // "::"
+  let groups = 1;
+  for (let i = 0; i < end; i++) if (a.charCodeAt(i) === 0x3a) groups += 1;
+  return groups * 16 <= n.len;
+}
+
+/**
  * The network address of an IPv6 prefix as canonical text: the prefix's own
  * address (no new string) when it has no host bits set, as is usual.
  */
 export function ipv6NetworkAddr(n: Ipv6Net): Ipv6Addr {
+  if (noHostBits(n)) return n.addr;
   if (readGroups(n.addr) < 0) return n.addr;
   let host = false;
   for (let g = 0; g < 8; g++) {
