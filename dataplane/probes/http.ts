@@ -21,6 +21,7 @@ import { type AnswerRules, ResponseJudge } from "./http-exchange.js";
 import type { Probe, ProbeSink, ProbeTarget } from "./probe.js";
 import { runViaSink, sourceFor } from "./probe.js";
 import { StreamAttempt } from "./stream-attempt.js";
+import { LastSignal } from "./waiters.js";
 
 export type { HttpProbeOptions } from "./http-common.js";
 
@@ -44,21 +45,29 @@ export function createHttpProbe(options: HttpProbeOptions): Probe {
   // probed; a probe serves one backend, so this is built once.
   let lastAddress: string | undefined;
   let lastTarget: StreamTarget | undefined;
+  // The owner hands in the same signal probe after probe (waiters.ts, LastSignal).
+  const lastSignal = new LastSignal();
   const start = (
     target: ProbeTarget,
     signal: AbortSignal | undefined,
     sink: ProbeSink,
     tag: number,
   ): void => {
-    if (isIP(target.address) === 0) {
-      void viaNode(target, signal).then((r) => sink.probeDone(tag, r));
-      return;
-    }
+    // A target of the last address probed is an IP literal already: skip `isIP` (a regex) then.
     if (target.address !== lastAddress || lastTarget === undefined) {
+      if (isIP(target.address) === 0) {
+        void viaNode(target, signal).then((r) => sink.probeDone(tag, r));
+        return;
+      }
       lastTarget = nativeTarget(options, r, target.address);
       lastAddress = target.address;
     }
-    new HttpStreamAttempt(rules, timeoutDetail, sink, tag).begin(lastTarget, options.timeoutMs, signal);
+    new HttpStreamAttempt(rules, timeoutDetail, sink, tag).begin(
+      lastTarget,
+      options.timeoutMs,
+      signal,
+      lastSignal,
+    );
   };
   const run = (target: ProbeTarget, signal: AbortSignal | undefined): Promise<ProbeResult> =>
     isIP(target.address) === 0 ? viaNode(target, signal) : runViaSink(start, target, signal);

@@ -37,7 +37,7 @@ import { probeFailure, probePass } from "../../protocols/health/probe-result.js"
 import type { CloseMode } from "./attempt.js";
 import { classifyError } from "./classify.js";
 import type { ProbeSink } from "./probe.js";
-import { linkWaiter, unlinkWaiter, type Waiter, type WaiterList } from "./waiters.js";
+import { type LastSignal, linkWaiter, unlinkWaiter, type Waiter, type WaiterList } from "./waiters.js";
 
 /** A native probe in progress; its result goes to `sink.probeDone(tag, …)` exactly once. */
 export abstract class StreamAttempt implements StreamProbeListener, Waiter {
@@ -57,10 +57,11 @@ export abstract class StreamAttempt implements StreamProbeListener, Waiter {
 
   /**
    * Start the native probe under the owner's `signal` (an aborted one
-   * settles at once, as `aborted`, without opening anything).
+   * settles at once, as `aborted`, without opening anything). `last`: the
+   * probe's cache of the signal it was handed last (waiters.ts).
    */
-  begin(target: StreamTarget, timeoutMs: number, signal: AbortSignal | undefined): void {
-    if (signal !== undefined && !linkWaiter(this, signal)) {
+  begin(target: StreamTarget, timeoutMs: number, signal: AbortSignal | undefined, last?: LastSignal): void {
+    if (signal !== undefined && !(last === undefined ? linkWaiter(this, signal) : last.link(this, signal))) {
       this.aborted();
       return;
     }

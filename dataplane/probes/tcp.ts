@@ -26,6 +26,7 @@ import { Attempt } from "./attempt.js";
 import type { CommonProbeOptions, Probe, ProbeSink, ProbeTarget } from "./probe.js";
 import { runViaSink, sourceFor } from "./probe.js";
 import { StreamAttempt } from "./stream-attempt.js";
+import { LastSignal } from "./waiters.js";
 
 /** TCP probe parameters (the `tcp` block of a check, §2.4). */
 export interface TcpProbeOptions extends CommonProbeOptions {
@@ -73,21 +74,24 @@ export function createTcpProbe(options: TcpProbeOptions): Probe {
   // one backend, so this is built once).
   let lastAddress: string | undefined;
   let lastTarget: StreamTarget | undefined;
+  // The owner hands in the same signal probe after probe (waiters.ts, LastSignal).
+  const lastSignal = new LastSignal();
   const start = (
     target: ProbeTarget,
     signal: AbortSignal | undefined,
     sink: ProbeSink,
     tag: number,
   ): void => {
-    if (isIP(target.address) === 0) {
-      void runTcp(options, send, expect, readLimit, target, signal).then((r) => sink.probeDone(tag, r));
-      return;
-    }
+    // A target of the last address probed is an IP literal already: skip `isIP` (a regex) then.
     if (target.address !== lastAddress || lastTarget === undefined) {
+      if (isIP(target.address) === 0) {
+        void runTcp(options, send, expect, readLimit, target, signal).then((r) => sink.probeDone(tag, r));
+        return;
+      }
       lastTarget = nativeTarget(options, plan, target.address);
       lastAddress = target.address;
     }
-    new TcpStreamAttempt(plan, sink, tag).begin(lastTarget, timeoutMs, signal);
+    new TcpStreamAttempt(plan, sink, tag).begin(lastTarget, timeoutMs, signal, lastSignal);
   };
   return {
     kind: "tcp",
