@@ -132,9 +132,11 @@ export interface NativeStats {
   readonly swallowed: number;
 }
 
-/** A compiled stream-probe target (`src/native/probe.cc`); opaque to TypeScript. */
+/** A compiled stream-probe target (`src/native/probe.cc`); opaque to TypeScript but for its handle. */
 export interface NativeProbeTarget {
   readonly __nativeProbeTarget: never;
+  /** What `probeStart` takes: valid while this object is alive. */
+  readonly handle: number;
 }
 
 /** Counters of the stream-probe engine. */
@@ -174,7 +176,8 @@ interface Binding {
     holdLimit: number,
   ) => NativeProbeTarget;
   readonly probeInit: (onBatch: (count: number) => void, rows: Int32Array, slab: Uint8Array) => void;
-  readonly probeStart: (target: NativeProbeTarget, timeoutMs: number) => number;
+  /** `target`: a live `NativeProbeTarget`'s `handle`. */
+  readonly probeStart: (target: number, timeoutMs: number) => number;
   readonly probeFinish: (id: number, reset: boolean) => boolean;
   readonly probeStats: () => NativeProbeStats;
   readonly probeConstants: NativeProbeConstants;

@@ -58,6 +58,8 @@ export interface StreamTargetOptions {
 export class StreamTarget {
   /** @internal the native record */
   readonly native: NativeProbeTarget;
+  /** @internal the native record's handle, what `probeStart` takes */
+  readonly handle: number;
   readonly address: string;
   readonly port: number;
   readonly source: string | undefined;
@@ -80,6 +82,7 @@ export class StreamTarget {
       o.until === undefined || o.until.length === 0 ? undefined : o.until,
       hold,
     );
+    this.handle = this.native.handle;
     this.address = o.address;
     this.port = o.port;
     this.source = o.source;
@@ -186,7 +189,8 @@ export function startStreamProbe(
 ): number {
   ensureEngine();
   const ms = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
-  const id = B.probeStart(target.native, ms);
+  // `target` (holding its native record) is alive for the call, so its handle is valid.
+  const id = B.probeStart(target.handle, ms);
   const slot = id & SLOT_MASK;
   listeners[slot] = listener;
   targets[slot] = target;

@@ -252,6 +252,25 @@ describe("native stream probes", () => {
     assert.throws(() => new StreamTarget({ address: "fe80::1%nosuchif0", port: 80 }), { code: "ENODEV" });
   });
 
+  it("live targets have distinct integer handles (what the engine's start takes)", async () => {
+    const s = await serve((c) => c.resume());
+    const targets = Array.from({ length: 8 }, () => new StreamTarget({ address: "127.0.0.1", port: s.port }));
+    const handles = targets.map((t) => t.handle);
+    assert.ok(handles.every((h) => Number.isInteger(h) && h >= 0));
+    assert.equal(new Set(handles).size, handles.length);
+    // Each still starts its own probe.
+    const seen = await Promise.all(
+      targets.slice(0, 2).map(
+        (t) =>
+          new Promise<StreamEvent>((resolve) => {
+            startStreamProbe(t, 1000, { onStreamEvent: (e) => resolve(e) });
+          }),
+      ),
+    );
+    // Connect-only probes reset before the server accepts (probe.cc, TCP_QUICKACK): nothing to wait for.
+    assert.deepEqual(seen, [StreamEvent.connected, StreamEvent.connected]);
+  });
+
   it("a cancelled probe reports nothing more and closes its socket", async () => {
     const s = await serve((c) => c.resume());
     const target = new StreamTarget({
