@@ -152,6 +152,50 @@ function overlayPrefix(v: JsonValue | undefined, path: string, ver: ExchangeVers
   return shape(path, "expected exactly one of V4, V6");
 }
 
+/**
+ * Path vectors of the usual shape read without a `Result` or a JSON path per
+ * field: every item an object whose `destination` parses (v3 text, v2
+ * `{addr, len}` with an integer length) and whose `path` is an array of
+ * strings. Null as soon as one is not, and the strict reader (`list` of
+ * `pathVector`) then finds and reports the first bad one, so the two
+ * accept exactly the same bodies.
+ */
+function fastVectors(v: JsonValue | undefined, ver: ExchangeVersion): PathVector[] | null {
+  if (!isArray(v)) return null;
+  const out: PathVector[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!isObject(x)) return null;
+    const p = field(x, "path");
+    if (!isArray(p)) return null;
+    for (let k = 0; k < p.length; k++) if (typeof p[k] !== "string") return null;
+    const d = field(x, "destination");
+    let destination: Ipv6Net;
+    if (ver === 3) {
+      if (typeof d !== "string") return null;
+      const n = parseIpv6Net(d);
+      if (!n.ok) return null;
+      destination = n.value;
+    } else {
+      if (!isObject(d)) return null;
+      const a = field(d, "addr");
+      const len = field(d, "len");
+      if (typeof a !== "string" || typeof len !== "number" || len > 128) return null;
+      const addr = parseIpv6(a);
+      if (!addr.ok) return null;
+      destination = { addr: addr.value, len };
+    }
+    out[i] = { destination, path: p as string[] };
+  }
+  return out;
+}
+
+/** `list(v, path, pathVector(ver))`, by way of `fastVectors` when it can. */
+function vectors(v: JsonValue | undefined, path: string, ver: ExchangeVersion): R<PathVector[]> {
+  const fast = fastVectors(v, ver);
+  return fast !== null ? ok(fast) : list(v, path, pathVector(ver));
+}
+
 function pathVector(ver: ExchangeVersion) {
   return (v: JsonValue, path: string): R<PathVector> => {
     const o = obj(v, path);
@@ -187,13 +231,13 @@ function tunnelOrigin(ver: ExchangeVersion) {
   };
 }
 
-function announceWithdraw<T>(item: (x: JsonValue, p: string) => R<T>) {
+function announceWithdraw<T>(items: (x: JsonValue | undefined, p: string) => R<T[]>) {
   return (v: JsonValue, path: string): R<AnnounceWithdraw<T>> => {
     const o = obj(v, path);
     if (!o.ok) return o;
-    const a = list(field(o.value, "announce"), `${path}.announce`, item);
+    const a = items(field(o.value, "announce"), `${path}.announce`);
     if (!a.ok) return a;
-    const w = list(field(o.value, "withdraw"), `${path}.withdraw`, item);
+    const w = items(field(o.value, "withdraw"), `${path}.withdraw`);
     return w.ok ? ok({ announce: a.value, withdraw: w.value }) : w;
   };
 }
@@ -209,9 +253,19 @@ function root(text: string): R<JsonObject> {
 export function parseUpdate(text: string, ver: ExchangeVersion): R<Update> {
   const o = root(text);
   if (!o.ok) return o;
-  const u = optional(o.value, "underlay", "$", announceWithdraw(pathVector(ver)));
+  const u = optional(
+    o.value,
+    "underlay",
+    "$",
+    announceWithdraw((v, p) => vectors(v, p, ver)),
+  );
   if (!u.ok) return u;
-  const t = optional(o.value, "tunnel", "$", announceWithdraw(tunnelOrigin(ver)));
+  const t = optional(
+    o.value,
+    "tunnel",
+    "$",
+    announceWithdraw((v, p) => list(v, p, tunnelOrigin(ver))),
+  );
   return t.ok ? ok({ underlay: u.value, tunnel: t.value }) : t;
 }
 
@@ -219,7 +273,7 @@ export function parseUpdate(text: string, ver: ExchangeVersion): R<Update> {
 export function parsePullResponse(text: string, ver: ExchangeVersion): R<PullResponse> {
   const o = root(text);
   if (!o.ok) return o;
-  const u = optional(o.value, "underlay", "$", (v, p) => list(v, p, pathVector(ver)));
+  const u = optional(o.value, "underlay", "$", (v, p) => vectors(v, p, ver));
   if (!u.ok) return u;
   const t = optional(o.value, "tunnel", "$", (v, p) => list(v, p, tunnelOrigin(ver)));
   return t.ok ? ok({ underlay: u.value ?? [], tunnel: t.value ?? [] }) : t;

@@ -185,6 +185,71 @@ describe("ddm exchange bodies (spec §1.3)", () => {
     ];
     for (const [body, ver, expected] of cases) assert.equal(errCode(parseUpdate(body, ver)), expected, body);
   });
+
+  it("finds a bad path vector after good ones by its index (the usual-shape reader falls back to the strict one)", () => {
+    const good3 = Array.from({ length: 5 }, (_, i) => ({ destination: `fd00:${i + 1}::/64`, path: ["a"] }));
+    const good2 = Array.from({ length: 5 }, (_, i) => ({
+      destination: { addr: `fd00:${i + 1}::`, len: 64 },
+      path: ["a"],
+    }));
+    const body = (announce: unknown[], withdraw: unknown[] = []) =>
+      JSON.stringify({ underlay: { announce, withdraw } });
+    const cases: [string, 2 | 3, string][] = [
+      [
+        body([...good3, { destination: "fd00::/64", path: ["a", 7] }]),
+        3,
+        "DDM_E_XCHG_BAD_SHAPE $.underlay.announce[5].path[1]",
+      ],
+      [
+        body(good3, [...good3.slice(0, 2), { destination: "fd00::/200", path: [] }]),
+        3,
+        "DDM_E_XCHG_BAD_VALUE $.underlay.withdraw[2].destination",
+      ],
+      [body([...good3, "x"]), 3, "DDM_E_XCHG_BAD_SHAPE $.underlay.announce[5]"],
+      [
+        body([...good2, { destination: { addr: "fd00::", len: 129 }, path: [] }]),
+        2,
+        "DDM_E_XCHG_BAD_VALUE $.underlay.announce[5].destination.len",
+      ],
+      [
+        body([...good2, { destination: { addr: "fd00::", len: -1 }, path: [] }]),
+        2,
+        "DDM_E_XCHG_BAD_VALUE $.underlay.announce[5].destination.len",
+      ],
+      [
+        body([...good2, { destination: { addr: "fd00::", len: 1.5 }, path: [] }]),
+        2,
+        "DDM_E_XCHG_BAD_VALUE $.underlay.announce[5].destination.len",
+      ],
+      [
+        body([...good2, { destination: { addr: "fd00::" }, path: [] }]),
+        2,
+        "DDM_E_XCHG_BAD_SHAPE $.underlay.announce[5].destination.len",
+      ],
+      [
+        body([...good2, { destination: "fd00::/64", path: [] }]),
+        2,
+        "DDM_E_XCHG_BAD_SHAPE $.underlay.announce[5].destination",
+      ],
+    ];
+    for (const [b, ver, expected] of cases) assert.equal(errCode(parseUpdate(b, ver)), expected, b);
+    // Same bodies without the bad item parse, with every vector kept in order.
+    const ok3 = parseUpdate(body(good3, good3.slice(0, 2)), 3);
+    assert.ok(ok3.ok);
+    assert.deepEqual(
+      ok3.value.underlay?.announce.map(
+        (pv) => `${pv.destination.addr}/${pv.destination.len} ${pv.path.join(",")}`,
+      ),
+      good3.map((g) => `${g.destination} a`),
+    );
+    assert.equal(ok3.value.underlay?.withdraw.length, 2);
+    const ok2 = parseUpdate(body(good2), 2);
+    assert.ok(ok2.ok);
+    assert.deepEqual(ok2.value.underlay?.announce[4], {
+      destination: { addr: "fd00:5::", len: 64 },
+      path: ["a"],
+    });
+  });
 });
 
 // fast-check builds null-prototype records by default, and deepStrictEqual compares prototypes.
