@@ -88,6 +88,21 @@ interface Shell {
 const vectorsIn = (u: Update): number =>
   (u.underlay?.announce.length ?? 0) + (u.underlay?.withdraw.length ?? 0);
 
+/**
+ * `chunkUpdate` of an update, once per update object: a transit's router
+ * hands the same redistribution to every other interface, and shared chunks
+ * let the exchange client serialise each body once for all of them.
+ */
+const chunkCache = new WeakMap<Update, Update[]>();
+function chunksOf(u: Update): Update[] {
+  let chunks = chunkCache.get(u);
+  if (chunks === undefined) {
+    chunks = chunkUpdate(u);
+    chunkCache.set(u, chunks);
+  }
+  return chunks;
+}
+
 /** The interface actor's spec. */
 export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shell> {
   const { ifName, config, io, router, metrics } = deps;
@@ -208,7 +223,7 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
       case "push":
         // Large updates go as several bodies, in order (`chunkUpdate`); a failed
         // chunk fails the push like a failed whole would.
-        for (const update of chunkUpdate(a.update)) sh.pushQueue.push({ ...a, update });
+        for (const update of chunksOf(a.update)) sh.pushQueue.push({ ...a, update });
         pumpPushes(sh, ctx);
         return;
       case "expireRoutes":
