@@ -272,7 +272,8 @@ async function bench(n: number, round: number): Promise<void> {
     );
     const c = await conv.wait(lab.all(), n, 2, t0, timeoutMs, POLL_MS, whenQuiet(lab));
     const putMs = Math.max(...puts).toFixed(0);
-    if (values.profile !== undefined) console.log(`${tag}: converge window --from ${m0} --to ${mono()}`);
+    if (values.profile !== undefined || values.verbose)
+      console.log(`${tag}: converge window --from ${m0} --to ${mono()}`);
     if (c.ok)
       console.log(
         `${tag}: announce → converged ${(await lastKernelWrite(lab, wall0)) - wall0} ms at the last kernel write (all tables seen right at ${c.ms.toFixed(0)} ms; slowest PUT answered at ${putMs} ms; sessions lost ${flaps(lab, logs0)}; ${polled(c.polls, benchCpu0)}); load ${load0} → ${load()}; CPU s: ${cpuDelta(lab, cpu0)}`,
@@ -304,7 +305,8 @@ async function bench(n: number, round: number): Promise<void> {
     await lab.start(t1, "info", flags(t1));
     const startedMs = performance.now() - s0;
     const back = await conv.wait(lab.all(), n, 2, s0, timeoutMs, POLL_MS, whenQuiet(lab));
-    if (values.profile !== undefined) console.log(`${tag}: restore window --from ${ms0} --to ${mono()}`);
+    if (values.profile !== undefined || values.verbose)
+      console.log(`${tag}: restore window --from ${ms0} --to ${mono()}`);
     if (back.ok)
       console.log(
         `${tag}: t1 restart → restored ${(await lastKernelWrite(lab, wallS0)) - wallS0} ms at the last kernel write (all tables seen right at ${back.ms.toFixed(0)} ms; spawn → "magnetite started" ${startedMs.toFixed(0)} ms; t1 down → single-homed ${single.ms.toFixed(0)} ms; sessions lost ${flaps(lab, logs1)}; ${polled(back.polls, benchCpu1)}); load ${load1} → ${load()}; CPU s: ${cpuDelta(lab, cpu1)}`,
