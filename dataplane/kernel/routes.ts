@@ -137,16 +137,26 @@ export function fibChangeToOp(
  * neighbours, so one object per (gateway, interface index) serves every
  * route through it; bounded, cleared when full.
  */
-const nexthopCache = new Map<string, KernelNexthop>();
+const nexthopCache = new Map<number, Map<string, KernelNexthop>>();
+let nexthopsCached = 0;
 const NEXTHOP_CACHE_MAX = 4096;
 
 function kernelNexthop(gateway: string, ifIndex: number): KernelNexthop {
-  const k = `${gateway}%${ifIndex}`;
-  let nh = nexthopCache.get(k);
-  if (nh === undefined) {
-    if (nexthopCache.size >= NEXTHOP_CACHE_MAX) nexthopCache.clear();
-    nh = { gateway, ifIndex, weight: 1 };
-    nexthopCache.set(k, nh);
+  // By interface, then gateway: no key string built per route.
+  let byGateway = nexthopCache.get(ifIndex);
+  let nh = byGateway?.get(gateway);
+  if (nh !== undefined) return nh;
+  if (nexthopsCached >= NEXTHOP_CACHE_MAX) {
+    nexthopCache.clear();
+    nexthopsCached = 0;
+    byGateway = undefined;
   }
+  if (byGateway === undefined) {
+    byGateway = new Map();
+    nexthopCache.set(ifIndex, byGateway);
+  }
+  nh = { gateway, ifIndex, weight: 1 };
+  byGateway.set(gateway, nh);
+  nexthopsCached += 1;
   return nh;
 }

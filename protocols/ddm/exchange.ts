@@ -283,9 +283,14 @@ function prefixJson(n: IpNet | ({ family: 6 } & Ipv6Net), ver: ExchangeVersion):
   return ver === 3 ? quote(formatNet(n)) : `{"addr":${quote(n.addr)},"len":${n.len}}`;
 }
 
+/** One path vector's JSON, built without an intermediate object or array (a transit writes 120,000 per burst). */
 function pathVectorJson(pv: PathVector, ver: ExchangeVersion): string {
-  const d = prefixJson({ family: 6, ...pv.destination }, ver);
-  return `{"destination":${d},"path":[${pv.path.map(quote).join(",")}]}`;
+  const n = pv.destination;
+  const d = ver === 3 ? quote(`${n.addr}/${n.len}`) : `{"addr":${quote(n.addr)},"len":${n.len}}`;
+  let path = "";
+  for (let i = 0; i < pv.path.length; i++)
+    path += i === 0 ? quote(pv.path[i] as string) : `,${quote(pv.path[i] as string)}`;
+  return `{"destination":${d},"path":[${path}]}`;
 }
 
 /** Field order follows ddmd's struct so bodies look like its own. */

@@ -458,8 +458,16 @@ export class DdmRib {
 /** A destination's nexthops, sorted by key for stable output. */
 function sortedNexthops(d: Dest): Nexthop[] {
   const vs = d.vias;
-  if (vs.length === 1) return [(vs[0] as Via).nexthop];
-  return [...vs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((v) => v.nexthop);
+  // Insertion by key: sets are a few neighbours, and this runs once per FIB change.
+  const out: Nexthop[] = [];
+  const keys: string[] = [];
+  for (const v of vs) {
+    let i = keys.length;
+    while (i > 0 && (keys[i - 1] as string) > v.key) i--;
+    keys.splice(i, 0, v.key);
+    out.splice(i, 0, v.nexthop);
+  }
+  return out;
 }
 
 /** True when a via of `d` before index `i`, other than `skip`, holds `path`. */
