@@ -53,6 +53,58 @@ describe("ddm rib: underlay (spec §1.3 handle_update)", () => {
     assert.deepEqual(o2.fib, [{ destination: net("fd00:1::/64"), nexthops: [] }]);
   });
 
+  it("keeps many paths through one nexthop apart (past the inline array, by path key) and withdraws them one by one", () => {
+    const rib = new DdmRib({ hostname: "t9", kind: "transit" });
+    const paths = Array.from({ length: 20 }, (_, i) => pv("fd00:1::/64", "s1", `x${i}`));
+    assert.equal(rib.applyUpdate(A, announce(...paths)).added.length, 20);
+    assert.equal(rib.applyUpdate(A, announce(...paths)).added.length, 0, "a repeat adds nothing");
+    // A path that differs only in order or length is another route.
+    assert.equal(
+      rib.applyUpdate(A, announce(pv("fd00:1::/64", "x0", "s1"), pv("fd00:1::/64", "s1"))).added.length,
+      2,
+    );
+    assert.equal(rib.routes().length, 22);
+    for (let i = 0; i < 19; i++) {
+      const o = rib.applyUpdate(A, withdraw(paths[i] as PathVector));
+      assert.equal(o.removed.length, 1);
+      assert.deepEqual(o.fib, [], "other paths keep the nexthop");
+    }
+    // A sync listing one of the three left sweeps the other two, and the nexthop stays.
+    const o = rib.sync(A, { underlay: [paths[19] as PathVector], tunnel: [] });
+    assert.deepEqual(o.removed.map((r) => r.path.join(",")).sort(), ["s1", "x0,s1"]);
+    assert.deepEqual(o.fib, []);
+    assert.deepEqual(
+      rib.pullResponseFor(B).underlay.map((x) => x.path.join(",")),
+      ["s1,x19,t9"],
+    );
+    assert.deepEqual(rib.applyUpdate(A, withdraw(paths[19] as PathVector)).fib, [
+      { destination: net("fd00:1::/64"), nexthops: [] },
+    ]);
+    assert.equal(rib.routes().length, 0);
+  });
+
+  it("lists a path offered by two nexthops once in a pull answer", () => {
+    const rib = new DdmRib({ hostname: "t9", kind: "transit" });
+    const C = nh("fe80::c", "eth2");
+    rib.applyUpdate(A, announce(pv("fd00:1::/64", "s1")));
+    rib.applyUpdate(B, announce(pv("fd00:1::/64", "s1"), pv("fd00:1::/64", "s2")));
+    assert.deepEqual(
+      rib
+        .pullResponseFor(C)
+        .underlay.map((x) => x.path.join(","))
+        .sort(),
+      ["s1,t9", "s2,t9"],
+    );
+    // Asked by A, A's own offer is left out but B's identical path is still listed.
+    assert.deepEqual(
+      rib
+        .pullResponseFor(A)
+        .underlay.map((x) => x.path.join(","))
+        .sort(),
+      ["s1,t9", "s2,t9"],
+    );
+  });
+
   it("treats the same link-local address on two interfaces as two nexthops", () => {
     const rib = new DdmRib({ hostname: "sw0", kind: "transit" });
     rib.applyUpdate(nh("fe80::1", "eth0"), announce(pv("fd00:1::/64", "s1")));
