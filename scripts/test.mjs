@@ -4,8 +4,11 @@
 // which prints the totals CI reads. Extra arguments narrow the run to paths
 // under tests/ (e.g. `npm test -- tests/unit/bfd`).
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync } from "node:fs";
+import { cpSync, existsSync, rmSync } from "node:fs";
 
+// Compiled tests of deleted or renamed sources would otherwise linger in dist/
+// and run (and fail) on a working tree that was built before.
+rmSync("dist/tests", { recursive: true, force: true });
 const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 // Data fixtures (JSON, YAML, PEM…) sit beside the compiled tests that read them.
