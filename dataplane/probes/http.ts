@@ -20,8 +20,7 @@ import { answerRules, defaultHost, httpRunner, requestHead, resolveHttpOptions }
 import { type AnswerRules, ResponseJudge } from "./http-exchange.js";
 import type { Probe, ProbeSink, ProbeTarget } from "./probe.js";
 import { runViaSink, sourceFor } from "./probe.js";
-import { StreamAttempt } from "./stream-attempt.js";
-import { LastSignal } from "./waiters.js";
+import { nativeStart, StreamAttempt } from "./stream-attempt.js";
 
 export type { HttpProbeOptions } from "./http-common.js";
 
@@ -41,34 +40,12 @@ export function createHttpProbe(options: HttpProbeOptions): Probe {
   const viaNode = httpRunner(plainTcp, options, r);
   const rules = answerRules(options, r);
   const timeoutDetail = `no complete answer within ${options.timeoutMs} ms`;
-  // The compiled native target (address, request bytes) for the last address
-  // probed; a probe serves one backend, so this is built once.
-  let lastAddress: string | undefined;
-  let lastTarget: StreamTarget | undefined;
-  // The owner hands in the same signal probe after probe (waiters.ts, LastSignal).
-  const lastSignal = new LastSignal();
-  const start = (
-    target: ProbeTarget,
-    signal: AbortSignal | undefined,
-    sink: ProbeSink,
-    tag: number,
-  ): void => {
-    // A target of the last address probed is an IP literal already: skip `isIP` (a regex) then.
-    if (target.address !== lastAddress || lastTarget === undefined) {
-      if (isIP(target.address) === 0) {
-        void viaNode(target, signal).then((r) => sink.probeDone(tag, r));
-        return;
-      }
-      lastTarget = nativeTarget(options, r, target.address);
-      lastAddress = target.address;
-    }
-    new HttpStreamAttempt(rules, timeoutDetail, sink, tag).begin(
-      lastTarget,
-      options.timeoutMs,
-      signal,
-      lastSignal,
-    );
-  };
+  const start = nativeStart(
+    (address) => nativeTarget(options, r, address),
+    viaNode,
+    (sink, tag) => new HttpStreamAttempt(rules, timeoutDetail, sink, tag),
+    options.timeoutMs,
+  );
   const run = (target: ProbeTarget, signal: AbortSignal | undefined): Promise<ProbeResult> =>
     isIP(target.address) === 0 ? viaNode(target, signal) : runViaSink(start, target, signal);
   return { kind: "http", run, start };

@@ -21,6 +21,7 @@
  * Only IP literals take this path; a check that names a host keeps the
  * Node-socket path, which resolves names.
  */
+import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import {
   finishStreamProbe,
@@ -36,8 +37,46 @@ import type { ProbeFailureCode, ProbeResult } from "../../protocols/health/probe
 import { probeFailure, probePass } from "../../protocols/health/probe-result.js";
 import type { CloseMode } from "./attempt.js";
 import { classifyError } from "./classify.js";
-import type { ProbeSink } from "./probe.js";
-import { type LastSignal, linkWaiter, unlinkWaiter, type Waiter, type WaiterList } from "./waiters.js";
+import type { ProbeSink, ProbeTarget } from "./probe.js";
+import { LastSignal, linkWaiter, unlinkWaiter, type Waiter, type WaiterList } from "./waiters.js";
+
+/** A probe's sink-form `start` (probe.ts `Probe.start`, with the signal optional as `runViaSink` passes it). */
+export type SinkStart = (
+  target: ProbeTarget,
+  signal: AbortSignal | undefined,
+  sink: ProbeSink,
+  tag: number,
+) => void;
+
+/**
+ * The sink-form `start` of a TCP or HTTP probe: an IP literal goes to the
+ * native engine as `attempt(sink, tag)`, a host name to `viaNode` (Node
+ * sockets resolve names). A probe serves one backend, so the compiled native
+ * target of the last address is kept (and `isIP`, a regex, skipped for it),
+ * and so is the waiter list of the signal handed in last (waiters.ts,
+ * `LastSignal`): the owner hands in the same signal probe after probe.
+ */
+export function nativeStart(
+  compile: (address: string) => StreamTarget,
+  viaNode: (target: ProbeTarget, signal: AbortSignal | undefined) => Promise<ProbeResult>,
+  attempt: (sink: ProbeSink, tag: number) => StreamAttempt,
+  timeoutMs: number,
+): SinkStart {
+  let lastAddress: string | undefined;
+  let lastTarget: StreamTarget | undefined;
+  const lastSignal = new LastSignal();
+  return (target, signal, sink, tag) => {
+    if (target.address !== lastAddress || lastTarget === undefined) {
+      if (isIP(target.address) === 0) {
+        void viaNode(target, signal).then((r) => sink.probeDone(tag, r));
+        return;
+      }
+      lastTarget = compile(target.address);
+      lastAddress = target.address;
+    }
+    attempt(sink, tag).begin(lastTarget, timeoutMs, signal, lastSignal);
+  };
+}
 
 /** A native probe in progress; its result goes to `sink.probeDone(tag, …)` exactly once. */
 export abstract class StreamAttempt implements StreamProbeListener, Waiter {

@@ -25,8 +25,7 @@ import type { ProbeResult } from "../../protocols/health/probe-result.js";
 import { Attempt } from "./attempt.js";
 import type { CommonProbeOptions, Probe, ProbeSink, ProbeTarget } from "./probe.js";
 import { runViaSink, sourceFor } from "./probe.js";
-import { StreamAttempt } from "./stream-attempt.js";
-import { LastSignal } from "./waiters.js";
+import { nativeStart, StreamAttempt } from "./stream-attempt.js";
 
 /** TCP probe parameters (the `tcp` block of a check, §2.4). */
 export interface TcpProbeOptions extends CommonProbeOptions {
@@ -70,29 +69,12 @@ export function createTcpProbe(options: TcpProbeOptions): Probe {
     readLimit,
     timeoutDetail: `not done within ${timeoutMs} ms`,
   };
-  // The compiled native target for the last address probed (a probe serves
-  // one backend, so this is built once).
-  let lastAddress: string | undefined;
-  let lastTarget: StreamTarget | undefined;
-  // The owner hands in the same signal probe after probe (waiters.ts, LastSignal).
-  const lastSignal = new LastSignal();
-  const start = (
-    target: ProbeTarget,
-    signal: AbortSignal | undefined,
-    sink: ProbeSink,
-    tag: number,
-  ): void => {
-    // A target of the last address probed is an IP literal already: skip `isIP` (a regex) then.
-    if (target.address !== lastAddress || lastTarget === undefined) {
-      if (isIP(target.address) === 0) {
-        void runTcp(options, send, expect, readLimit, target, signal).then((r) => sink.probeDone(tag, r));
-        return;
-      }
-      lastTarget = nativeTarget(options, plan, target.address);
-      lastAddress = target.address;
-    }
-    new TcpStreamAttempt(plan, sink, tag).begin(lastTarget, timeoutMs, signal, lastSignal);
-  };
+  const start = nativeStart(
+    (address) => nativeTarget(options, plan, address),
+    (target, signal) => runTcp(options, send, expect, readLimit, target, signal),
+    (sink, tag) => new TcpStreamAttempt(plan, sink, tag),
+    timeoutMs,
+  );
   return {
     kind: "tcp",
     run: (target, signal) =>
