@@ -24,17 +24,11 @@ import {
 import type { DiscoveryHandlers } from "../../../dataplane/ddm/discovery-transport.js";
 import { ok } from "../../../protocols/common/result.js";
 import type { Millis } from "../../../protocols/common/time.js";
-import { encodeDiscovery, type Ipv6Addr } from "../../../protocols/ddm/index.js";
+import type { Ipv6Addr } from "../../../protocols/ddm/index.js";
+import { ADVERT as advert, PEER as peer, sleep } from "./interface-harness.js";
 
 // Wide enough that a loaded test machine does not starve the actor past it between adverts.
 const EXPIRE_MS = 400;
-const peer = "fe80::2" as Ipv6Addr;
-const advert = (() => {
-  const b = encodeDiscovery({ solicit: false, advertise: true, kind: "transit", hostname: "t1" });
-  assert.ok(b.ok);
-  return b.value;
-})();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("DDM interface actor expiry under a starved event loop", () => {
   let system: ActorSystem;
