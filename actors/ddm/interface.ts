@@ -374,11 +374,20 @@ export function interfaceSpec(deps: InterfaceDeps): ActorSpec<InterfaceMsg, Shel
           // The expiry deadline passed, but when this process was starved of CPU the
           // peer's advertisement may be sitting unread in the socket: timers run
           // before the poll phase that reads it, so expiring now would drop a live
-          // peer (seen under load with the lab's 1 s threshold). Re-arm for 0 ms:
-          // that fire comes after the next poll phase, and an advertisement read
-          // there re-arms "expire" and makes it stale (spec §1.2 expiry is about
-          // adverts *sent*, not ones we had not got round to reading).
-          ctx.timers.arm("expire", 0, { t: "event", event: m.event });
+          // peer (seen under load with the lab's 1 s threshold). So the expiry is
+          // confirmed by a message to self, which queues behind every datagram
+          // already delivered to the mailbox: the poll phase runs before the run
+          // queue's next round, so an advertisement that was waiting is read and
+          // queued first, re-arms "expire", and the confirmation turns stale (spec
+          // §1.2 expiry is about adverts *sent*, not ones we had not got round to
+          // reading). It must not be a timer: timer fires are handled ahead of the
+          // mailbox, and re-arming "expire" here would replace a newer arm.
+          if (m.event.kind !== "timer" || sh.fsm.timers.expire !== m.event.gen) return sh;
+          // A full mailbox would drop the confirmation and with it the expiry.
+          if (!ctx.self.tell({ t: "expireConfirm", event: m.event }).delivered) feed(sh, m.event, ctx);
+          return sh;
+        case "expireConfirm":
+          feed(sh, m.event, ctx);
           return sh;
         case "datagram": {
           const p = decodeDiscovery(m.data);

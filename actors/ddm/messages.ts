@@ -42,6 +42,8 @@ export type InterfaceMsg =
   | { readonly t: "event"; readonly event: DdmEvent }
   /** The expiry deadline passed; confirmed after the next poll phase (`interface.ts`). */
   | { readonly t: "expireDue"; readonly event: DdmEvent }
+  /** `expireDue`'s confirmation, queued behind the datagrams delivered before it. */
+  | { readonly t: "expireConfirm"; readonly event: DdmEvent }
   | { readonly t: "datagram"; readonly from: Ipv6Addr; readonly data: Uint8Array }
   | { readonly t: "pushIn"; readonly epoch: number; readonly update: Update }
   | { readonly t: "pushed"; readonly epoch: number; readonly peer: Ipv6Addr; readonly outcome: PushOutcome }

@@ -3,7 +3,10 @@
  * sockets): when the process was busy past the expiry deadline and the
  * peer's advertisement is waiting to be read, the timer fires first in the
  * loop; the actor must read the advertisement before it expires the peer.
- * A peer that really stopped advertising still expires.
+ * A peer that really stopped advertising still expires, also right after such
+ * a deferred expiry. Timer fires are handled ahead of the mailbox, so the
+ * deferral is a message to self, not a timer (CI saw the 0 ms re-arm fire and
+ * expire the peer before the waiting advertisement was handled).
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -113,6 +116,14 @@ describe("DDM interface actor expiry under a starved event loop", () => {
     }
     assert.equal((await status()).status.type, "Exchange");
     assert.equal(expired, 0);
+    // Deferring the starved expiry left the newest arm in place: a peer that now
+    // falls silent still expires one threshold after its last advertisement.
+    const t0 = performance.now();
+    while (expired === 0 && performance.now() - t0 < 2000) await sleep(10);
+    const took = performance.now() - t0;
+    assert.equal(expired, 1);
+    assert.equal((await status()).status.type, "Solicit");
+    assert.ok(took < EXPIRE_MS + 500, `${took} ms`);
   });
 
   it("a peer that stopped advertising still expires after the threshold", async () => {
