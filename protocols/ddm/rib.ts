@@ -130,6 +130,55 @@ interface Dest {
   readonly vias: Via[];
   pass: number;
   had: boolean;
+  /** The next destination with the same address text and another length (`DestIndex`). */
+  next: Dest | undefined;
+}
+
+/**
+ * Destinations by address text, then by prefix length. A lookup hashes the
+ * address string the parser produced and walks a chain that is longer than
+ * one only where prefixes of several lengths share an address (`fd00::/48`,
+ * `fd00::/64`); no `addr/len` key string is built and flattened per route,
+ * which was most of a 30,000-route update's RIB time (bench/ddm/server-path).
+ */
+class DestIndex {
+  private readonly byAddr = new Map<string, Dest>();
+
+  get(n: Ipv6Net): Dest | undefined {
+    for (let d = this.byAddr.get(n.addr); d !== undefined; d = d.next)
+      if (d.destination.len === n.len) return d;
+    return undefined;
+  }
+
+  /** A new, empty destination for `n`, which must not be present. */
+  add(n: Ipv6Net): Dest {
+    const d: Dest = { destination: n, vias: [], pass: 0, had: false, next: this.byAddr.get(n.addr) };
+    this.byAddr.set(n.addr, d);
+    return d;
+  }
+
+  remove(d: Dest): void {
+    const addr = d.destination.addr;
+    const head = this.byAddr.get(addr);
+    if (head === d) {
+      if (d.next === undefined) this.byAddr.delete(addr);
+      else this.byAddr.set(addr, d.next);
+      return;
+    }
+    for (let p = head; p !== undefined; p = p.next)
+      if (p.next === d) {
+        p.next = d.next;
+        return;
+      }
+  }
+
+  /** Every destination, in no particular order. */
+  all(): Dest[] {
+    const out: Dest[] = [];
+    for (const head of this.byAddr.values())
+      for (let d: Dest | undefined = head; d !== undefined; d = d.next) out.push(d);
+    return out;
+  }
 }
 
 function viaOf(d: Dest, fk: string): Via | undefined {
@@ -191,8 +240,8 @@ interface UnderlayOutcome {
  * everything it listed (bench/ddm/core.ts, server-path.ts).
  */
 export class DdmRib {
-  /** destination key (`formatNet`) → its nexthops → their routes. */
-  private readonly dests = new Map<string, Dest>();
+  /** destination → its nexthops → their routes. */
+  private readonly dests = new DestIndex();
   private readonly tunnels = new Map<string, TunnelRoute>();
   private readonly originated = new Map<string, Ipv6Net>();
   private readonly originatedTunnels = new Map<string, TunnelOrigin>();
@@ -257,8 +306,7 @@ export class DdmRib {
         out.loops.push(pv);
         continue;
       }
-      const dk = formatNet(pv.destination);
-      let d = this.dests.get(dk);
+      let d = this.dests.get(pv.destination);
       let via = d === undefined ? undefined : viaOf(d, fk);
       const have = via === undefined ? undefined : findHeld(via, pv.path);
       if (have !== undefined) {
@@ -266,10 +314,7 @@ export class DdmRib {
         continue;
       }
       if (transit) out.accepted.push(pv);
-      if (d === undefined) {
-        d = { destination: pv.destination, vias: [], pass: 0, had: false };
-        this.dests.set(dk, d);
-      }
+      d ??= this.dests.add(pv.destination);
       this.touch(d, fk, touched);
       if (via === undefined) {
         via = { nexthop: from, key: fk, held: [], byPath: null };
@@ -279,39 +324,55 @@ export class DdmRib {
       addHeld(via, r);
       out.added.push(r);
     }
-    let gone: readonly PathVector[] = withdraw;
-    if (sweep) {
-      const stale: PathVector[] = [];
-      for (const d of this.dests.values()) {
-        const via = viaOf(d, fk);
-        if (via === undefined) continue;
-        for (const h of via.held)
-          if (h.seen !== pass) stale.push({ destination: h.destination, path: h.path });
-      }
-      gone = withdraw.length === 0 ? stale : [...withdraw, ...stale];
-    }
-    for (const pv of gone) {
+    for (const pv of withdraw) {
       if (pv.path.includes(host)) continue; // never imported, nothing to withdraw or forward
       if (transit) out.withdrawn.push(pv);
-      const dk = formatNet(pv.destination);
-      const d = this.dests.get(dk);
+      const d = this.dests.get(pv.destination);
       if (d === undefined) continue;
       const via = viaOf(d, fk);
       if (via === undefined) continue;
       const h = findHeld(via, pv.path);
-      if (h === undefined) continue;
-      this.touch(d, fk, touched);
-      removeHeld(via, h);
-      out.removed.push(h);
-      if (via.held.length > 0) continue;
-      d.vias.splice(d.vias.indexOf(via), 1);
-      if (d.vias.length === 0) this.dests.delete(dk);
+      if (h !== undefined) this.drop(d, via, h, fk, touched, out);
+    }
+    if (sweep) {
+      // Routes from `from` this operation did not list; found first, dropped after,
+      // so the walk never sees a destination it is removing.
+      const staleDests: Dest[] = [];
+      const staleHeld: Held[] = [];
+      for (const d of this.dests.all()) {
+        const via = viaOf(d, fk);
+        if (via === undefined) continue;
+        for (const h of via.held)
+          if (h.seen !== pass) {
+            staleDests.push(d);
+            staleHeld.push(h);
+          }
+      }
+      for (let i = 0; i < staleHeld.length; i++) {
+        const d = staleDests[i] as Dest;
+        const h = staleHeld[i] as Held;
+        const via = viaOf(d, fk);
+        if (via === undefined) continue;
+        // A held route never holds our hostname (loops are not imported).
+        if (transit) out.withdrawn.push({ destination: h.destination, path: h.path });
+        this.drop(d, via, h, fk, touched, out);
+      }
     }
     for (const d of touched) {
       if (d.had === (viaOf(d, fk) !== undefined)) continue;
       out.fib.push({ destination: d.destination, nexthops: sortedNexthops(d) });
     }
     return out;
+  }
+
+  /** Remove route `h` of `via` of `d`, and the via and the destination once empty. */
+  private drop(d: Dest, via: Via, h: Held, fk: string, touched: Dest[], out: UnderlayOutcome): void {
+    this.touch(d, fk, touched);
+    removeHeld(via, h);
+    out.removed.push(h);
+    if (via.held.length > 0) return;
+    d.vias.splice(d.vias.indexOf(via), 1);
+    if (d.vias.length === 0) this.dests.remove(d);
   }
 
   private finish(
@@ -351,7 +412,7 @@ export class DdmRib {
     const tunnel = new Map<string, TunnelOrigin>();
     if (this.local.kind === "transit") {
       const pk = nhKey(peer);
-      for (const [dk, d] of this.dests) {
+      for (const d of this.dests.all()) {
         for (let i = 0; i < d.vias.length; i++) {
           const via = d.vias[i] as Via;
           if (via.key === pk) continue;
@@ -359,7 +420,7 @@ export class DdmRib {
             // A path offered by two nexthops is listed once.
             if (i > 0 && listedBefore(d, i, pk, r.path)) continue;
             // An empty imported path becomes [host], which our own origination lists below.
-            if (r.path.length === 0 && this.originated.has(dk)) continue;
+            if (r.path.length === 0 && this.originated.has(formatNet(d.destination))) continue;
             underlay.push({ destination: r.destination, path: [...r.path, host] });
           }
         }
@@ -395,7 +456,7 @@ export class DdmRib {
   /** Every imported underlay route. */
   routes(): Route[] {
     const out: Route[] = [];
-    for (const d of this.dests.values())
+    for (const d of this.dests.all())
       for (const via of d.vias)
         for (const h of via.held) out.push({ destination: h.destination, nexthop: h.nexthop, path: h.path });
     return out;
@@ -403,13 +464,13 @@ export class DdmRib {
 
   /** The ECMP nexthop set of `destination`, sorted for stable output. */
   nexthops(destination: Ipv6Net): Nexthop[] {
-    const d = this.dests.get(formatNet(destination));
+    const d = this.dests.get(destination);
     return d === undefined ? [] : sortedNexthops(d);
   }
 
   /** The whole FIB view: every destination with at least one nexthop (for a full resync). */
   fib(): FibChange[] {
-    return [...this.dests.values()].map((d) => ({ destination: d.destination, nexthops: sortedNexthops(d) }));
+    return this.dests.all().map((d) => ({ destination: d.destination, nexthops: sortedNexthops(d) }));
   }
 
   /** Every imported tunnel route (raw, as `GET /tunnel_endpoints` shows them). */
