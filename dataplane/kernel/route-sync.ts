@@ -141,10 +141,20 @@ enum Phase {
  * lookup per change; the queue of dirty entries and the batch in flight hold
  * the entries themselves. (Four maps and sets keyed by the route's text cost
  * four hash lookups and their churn per change: the largest JS cost of a
- * 30,000-route burst in bench/ddm.)
+ * 30,000-route burst in bench/ddm.) The map is keyed by the destination's
+ * address text alone, the string the caller already has, and entries with
+ * the same address (other lengths, tables, family) are chained: building
+ * and hashing a `family|dst/len|table` string per change was still the
+ * largest cost of the sync in bench/ddm/server-path.
  */
 interface Entry {
-  readonly k: string;
+  readonly family: 4 | 6;
+  /** Canonical destination address text (the map key). */
+  readonly dst: string;
+  readonly dstLen: number;
+  readonly table: number;
+  /** The next entry with the same `dst`. */
+  next: Entry | undefined;
   /** The key to delete with when nothing is desired. */
   key: RouteKey;
   desired: RouteSpec | null;
@@ -160,8 +170,12 @@ interface Entry {
   phase: Phase;
 }
 
+/** `routeKeyString` of an entry's route. */
+const entryKey = (e: Entry): string => `${e.family}|${e.dst}/${e.dstLen}|${e.table}`;
+
 /** The reconciler. One per daemon. */
 export class RouteSync {
+  /** Destination address text → the entries with that address (chained by `next`). */
   private readonly entries = new Map<string, Entry>();
   /** Entries to write, in the order they became dirty. */
   private dirty = new Set<Entry>();
@@ -196,7 +210,7 @@ export class RouteSync {
     this.adoptUntil = this.now() + this.opts.adoptMs;
     const cur = await this.opts.table.dumpOurs();
     if (cur.ok) {
-      for (const r of cur.value) this.entry(routeKeyString(r), r).installed = r.nexthops;
+      for (const r of cur.value) this.entry(r, false).installed = r.nexthops;
       this.opts.onEvent?.({ kind: "adopted", routes: cur.value.length });
     } else this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
     this.arm();
@@ -207,7 +221,7 @@ export class RouteSync {
    * its key). `canonicalDst`: the destination text is canonical already.
    */
   set(key: RouteKey, spec: RouteSpec | null, canonicalDst = false): void {
-    const e = this.entry(routeKeyString(key, canonicalDst), key);
+    const e = this.entry(key, canonicalDst);
     e.desired = spec;
     if (spec === null) e.key = key;
     switch (e.phase) {
@@ -245,7 +259,7 @@ export class RouteSync {
   /** The desired routes (for tests and the API). */
   desiredRoutes(): RouteSpec[] {
     const out: RouteSpec[] = [];
-    for (const e of this.entries.values()) if (e.desired !== null) out.push(e.desired);
+    for (const e of this.all()) if (e.desired !== null) out.push(e.desired);
     return out;
   }
 
@@ -283,13 +297,34 @@ export class RouteSync {
     this.entries.clear();
   }
 
-  private entry(k: string, key: RouteKey): Entry {
-    let e = this.entries.get(k);
-    if (e === undefined) {
-      e = { k, key, desired: null, installed: null, phase: Phase.Idle };
-      this.entries.set(k, e);
-    }
+  /** The entry of `key`'s route, created (wanting and holding nothing) if absent. */
+  private entry(key: RouteKey, canonicalDst: boolean): Entry {
+    const dst = canonicalDst ? key.dst : canonical(key.family, key.dst);
+    const table = key.table ?? RT_TABLE_MAIN;
+    const head = this.entries.get(dst);
+    for (let e = head; e !== undefined; e = e.next)
+      if (e.dstLen === key.dstLen && e.table === table && e.family === key.family) return e;
+    const e: Entry = {
+      family: key.family,
+      dst,
+      dstLen: key.dstLen,
+      table,
+      next: head,
+      key,
+      desired: null,
+      installed: null,
+      phase: Phase.Idle,
+    };
+    this.entries.set(dst, e);
     return e;
+  }
+
+  /** Every entry. */
+  private all(): Entry[] {
+    const out: Entry[] = [];
+    for (const head of this.entries.values())
+      for (let e: Entry | undefined = head; e !== undefined; e = e.next) out.push(e);
+    return out;
   }
 
   /** True when the kernel holds what `e` wants. */
@@ -301,7 +336,18 @@ export class RouteSync {
 
   /** Drop an entry that holds nothing and wants nothing (keeps the map the size of the table). */
   private forgetIfEmpty(e: Entry): void {
-    if (e.phase === Phase.Idle && e.desired === null && e.installed === null) this.entries.delete(e.k);
+    if (e.phase !== Phase.Idle || e.desired !== null || e.installed !== null) return;
+    const head = this.entries.get(e.dst);
+    if (head === e) {
+      if (e.next === undefined) this.entries.delete(e.dst);
+      else this.entries.set(e.dst, e.next);
+      return;
+    }
+    for (let p = head; p !== undefined; p = p.next)
+      if (p.next === e) {
+        p.next = e.next;
+        return;
+      }
   }
 
   private arm(): void {
@@ -319,8 +365,11 @@ export class RouteSync {
       return null;
     }
     const adopting = this.now() < this.adoptUntil;
+    // A drift check is periodic: its keys are built as strings once per check.
+    const byKey = new Map<string, Entry>();
+    for (const e of this.all()) byKey.set(entryKey(e), e);
     const busy = (k: string): boolean => {
-      const e = this.entries.get(k);
+      const e = byKey.get(k);
       return e !== undefined && e.phase !== Phase.Idle;
     };
     // What the kernel holds now replaces what we believed, except for keys with a write under way.
@@ -328,23 +377,24 @@ export class RouteSync {
     for (const r of cur.value) {
       const k = routeKeyString(r);
       seen.add(k);
-      if (!busy(k)) this.entry(k, r).installed = r.nexthops;
+      if (!busy(k)) this.entry(r, false).installed = r.nexthops;
     }
     const desired = new Map<string, RouteSpec>();
-    for (const e of [...this.entries.values()]) {
-      if (e.phase === Phase.Idle && !seen.has(e.k)) {
+    for (const e of this.all()) {
+      const k = entryKey(e);
+      if (e.phase === Phase.Idle && !seen.has(k)) {
         e.installed = null;
         this.forgetIfEmpty(e);
       }
-      if (e.desired !== null) desired.set(e.k, e.desired);
+      if (e.desired !== null) desired.set(k, e.desired);
     }
     const d = diffRoutes(desired, cur.value, busy, () => adopting);
     if (d.replace.length + d.remove.length === 0) return d;
     // Skipped keys are idle, so they go straight to the queue.
-    for (const r of d.replace) this.queue(this.entry(routeKeyString(r), r));
+    for (const r of d.replace) this.queue(this.entry(r, false));
     // A removal has no desired spec, so the entry's key is what gets deleted.
     for (const k of d.remove) {
-      const e = this.entry(routeKeyString(k), k);
+      const e = this.entry(k, false);
       e.key = k;
       this.queue(e);
     }
@@ -420,7 +470,7 @@ export class RouteSync {
         e.installed = undefined;
         this.failures += 1;
         failures += 1;
-        this.opts.onEvent?.({ kind: "write-failed", key: e.k, error });
+        this.opts.onEvent?.({ kind: "write-failed", key: entryKey(e), error });
       }
       if (e.phase === Phase.InFlightAgain && !this.holds(e)) {
         e.phase = Phase.Dirty;
