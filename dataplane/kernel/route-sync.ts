@@ -44,7 +44,8 @@ const sameNexthop = (x: KernelNexthop, y: KernelNexthop): boolean =>
  * or array is built per comparison, which matters at one per route change.
  */
 export function sameNexthops(a: readonly KernelNexthop[], b: readonly KernelNexthop[]): boolean {
-  return a.length === b.length && within(a, b) && within(b, a);
+  // Interned sets (`fibChangeToOp`) are usually the very same array.
+  return a === b || (a.length === b.length && within(a, b) && within(b, a));
 }
 
 /** Every member of `xs` is in `ys`. */

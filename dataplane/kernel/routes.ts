@@ -120,11 +120,12 @@ export function fibChangeToOp(
   table: number = RT_TABLE_MAIN,
 ): { readonly op: "replace"; readonly route: RouteSpec } | { readonly op: "delete"; readonly key: RouteKey } {
   const d: Ipv6Net = change.destination;
-  const nexthops: KernelNexthop[] = [];
+  const list: KernelNexthop[] = [];
   for (const n of change.nexthops) {
     const ifIndex = ifIndexOf(n.ifName);
-    if (ifIndex !== undefined) nexthops.push(kernelNexthop(n.addr, ifIndex));
+    if (ifIndex !== undefined) list.push(kernelNexthop(n.addr, ifIndex));
   }
+  const nexthops = internNexthops(list);
   // The kernel wants the network address; DDM keeps host bits as announced.
   const dst: string = ipv6NetworkAddr(d);
   return nexthops.length === 0
@@ -141,6 +142,40 @@ const nexthopCache = new Map<number, Map<string, KernelNexthop>>();
 let nexthopsCached = 0;
 const NEXTHOP_CACHE_MAX = 4096;
 
+/**
+ * Nexthop sets of one or two members, interned: a router has a handful of
+ * neighbours and so a handful of ECMP sets, and every route through the same
+ * set shares one frozen array. Tens of thousands of routes then hold no
+ * array of their own (fewer objects for the scavenger to copy), and the
+ * sync's comparison of desired and installed sets is usually an identity
+ * check. Keyed by the cached member objects; cleared with them.
+ */
+const setsOf1 = new Map<KernelNexthop, readonly KernelNexthop[]>();
+const setsOf2 = new Map<KernelNexthop, Map<KernelNexthop, readonly KernelNexthop[]>>();
+
+function internNexthops(list: KernelNexthop[]): readonly KernelNexthop[] {
+  const a = list[0];
+  if (a === undefined || list.length > 2) return list;
+  if (list.length === 1) {
+    const s = setsOf1.get(a);
+    if (s !== undefined) return s;
+    Object.freeze(list);
+    setsOf1.set(a, list);
+    return list;
+  }
+  const b = list[1] as KernelNexthop;
+  let byB = setsOf2.get(a);
+  const s = byB?.get(b);
+  if (s !== undefined) return s;
+  if (byB === undefined) {
+    byB = new Map();
+    setsOf2.set(a, byB);
+  }
+  Object.freeze(list);
+  byB.set(b, list);
+  return list;
+}
+
 function kernelNexthop(gateway: string, ifIndex: number): KernelNexthop {
   // By interface, then gateway: no key string built per route.
   let byGateway = nexthopCache.get(ifIndex);
@@ -148,6 +183,8 @@ function kernelNexthop(gateway: string, ifIndex: number): KernelNexthop {
   if (nh !== undefined) return nh;
   if (nexthopsCached >= NEXTHOP_CACHE_MAX) {
     nexthopCache.clear();
+    setsOf1.clear();
+    setsOf2.clear();
     nexthopsCached = 0;
     byGateway = undefined;
   }
