@@ -286,7 +286,8 @@ function prefixJson(n: IpNet | ({ family: 6 } & Ipv6Net), ver: ExchangeVersion):
 /** One path vector's JSON, built without an intermediate object or array (a transit writes 120,000 per burst). */
 function pathVectorJson(pv: PathVector, ver: ExchangeVersion): string {
   const n = pv.destination;
-  const d = ver === 3 ? quote(`${n.addr}/${n.len}`) : `{"addr":${quote(n.addr)},"len":${n.len}}`;
+  // An `Ipv6Addr` is canonical text (hex digits and colons), which JSON needs no escape for.
+  const d = ver === 3 ? `"${n.addr}/${n.len}"` : `{"addr":"${n.addr}","len":${n.len}}`;
   let path = "";
   for (let i = 0; i < pv.path.length; i++)
     path += i === 0 ? quote(pv.path[i] as string) : `,${quote(pv.path[i] as string)}`;
