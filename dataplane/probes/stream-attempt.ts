@@ -14,9 +14,9 @@
  * Closing is attempt.ts's rule, applied by the engine where it decides alone:
  * a handshake with nothing to send ends with a reset, a write we will not
  * read after ends gracefully, and `pass`/`fail` choose for probes that read.
- * The deadline is the engine's (event-loop clock, whole milliseconds rounded
- * up, as `setTimeout`), and a timeout is reported as `timeout` with the same
- * detail as the Node-socket path.
+ * The deadline is the engine's (event-loop clock, refreshed when the probe
+ * starts, whole milliseconds rounded up), and a timeout is reported as
+ * `timeout` with the same detail as the Node-socket path.
  *
  * Only IP literals take this path; a check that names a host keeps the
  * Node-socket path, which resolves names.

@@ -177,7 +177,8 @@ const MAX_TIMEOUT_MS = 0x7fff_ffff;
 
 /**
  * Start a probe of `target` with a deadline of `timeoutMs` (rounded up to a
- * whole millisecond, measured on the event loop's clock like `setTimeout`).
+ * whole millisecond, on the event loop's clock, refreshed at the start: unlike
+ * `setTimeout`, a probe started late in a long turn does not time out early).
  * Never throws for network reasons: every outcome, including a failed
  * `socket`/`bind`/`connect`, reaches `listener` asynchronously. Returns the id
  * for {@link finishStreamProbe}.

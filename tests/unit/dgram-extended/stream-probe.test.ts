@@ -240,6 +240,26 @@ describe("native stream probes", () => {
     await s.closed();
   });
 
+  it("timeout: the deadline counts from the start even late in a long turn (stale loop time)", async () => {
+    const s = await serve((c) => c.resume());
+    await new Promise((r) => setImmediate(r));
+    // The loop's cached time was taken before this turn began: keep the turn busy past it,
+    // as a starved process or a run-queue round starting thousands of probes does.
+    const spin = performance.now() + 60;
+    while (performance.now() < spin) {
+      // busy
+    }
+    const before = performance.now();
+    const seen = await probe({ address: "127.0.0.1", port: s.port, send: Buffer.from("x"), read: true }, 80);
+    const took = performance.now() - before;
+    assert.deepEqual(
+      seen.map((x) => x.event),
+      [StreamEvent.timeout],
+    );
+    assert.ok(took >= 75, `timed out after ${took} ms of an 80 ms deadline`);
+    await s.closed();
+  });
+
   it("IPv6 loopback with a source address; bad targets throw at construction", async () => {
     const s = await serve((c) => c.resume(), "::1");
     const seen = await probe({ address: "::1", port: s.port, source: "::1" });

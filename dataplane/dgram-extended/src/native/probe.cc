@@ -742,6 +742,11 @@ napi_value ProbeStart(napi_env env, napi_callback_info info) {
   } else {
     p->list = ListFor(e, ms);
     TimeoutList& l = e->lists[p->list];
+    // The loop's cached time dates from before the current callback: a probe
+    // started late in a long turn (a starved process, a run-queue round that
+    // starts thousands of probes) would time out early by that much. Refresh it
+    // (one vDSO clock read) so the deadline counts from now.
+    uv_update_time(e->loop);
     p->deadline = uv_now(e->loop) + ms;
     p->tprev = l.tail;
     if (l.tail != nullptr) l.tail->tnext = p;
