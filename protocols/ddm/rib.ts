@@ -293,14 +293,36 @@ export class DdmRib {
     withdraw: readonly PathVector[],
     sweep: boolean,
   ): UnderlayOutcome {
-    const host = this.local.hostname;
-    // Only a transit sends announcements on (`redistribution`).
-    const transit = this.local.kind === "transit";
     const fk = nhKey(from);
     const pass = ++this.pass;
     const out: UnderlayOutcome = { added: [], removed: [], loops: [], accepted: [], withdrawn: [], fib: [] };
     /** Destinations this operation touched, each once (`Dest.pass`). */
     const touched: Dest[] = [];
+    // Three loops in three methods: a push runs only the first for thousands of
+    // routes, and V8 optimises it before the others ever ran. In one body, the
+    // first withdrawal or sync then deoptimised the whole of it for want of type
+    // feedback, and it was compiled again (bench/ddm/server-path, --trace-deopt).
+    if (announce.length > 0) this.announceAll(from, fk, pass, announce, touched, out);
+    if (withdraw.length > 0) this.withdrawAll(fk, withdraw, touched, out);
+    if (sweep) this.sweepUnlisted(fk, pass, touched, out);
+    for (const d of touched) {
+      if (d.had === (viaOf(d, fk) !== undefined)) continue;
+      out.fib.push({ destination: d.destination, nexthops: sortedNexthops(d) });
+    }
+    return out;
+  }
+
+  private announceAll(
+    from: Nexthop,
+    fk: string,
+    pass: number,
+    announce: readonly PathVector[],
+    touched: Dest[],
+    out: UnderlayOutcome,
+  ): void {
+    const host = this.local.hostname;
+    // Only a transit sends announcements on (`redistribution`).
+    const transit = this.local.kind === "transit";
     for (const pv of announce) {
       if (pv.path.includes(host)) {
         out.loops.push(pv);
@@ -324,6 +346,16 @@ export class DdmRib {
       addHeld(via, r);
       out.added.push(r);
     }
+  }
+
+  private withdrawAll(
+    fk: string,
+    withdraw: readonly PathVector[],
+    touched: Dest[],
+    out: UnderlayOutcome,
+  ): void {
+    const host = this.local.hostname;
+    const transit = this.local.kind === "transit";
     for (const pv of withdraw) {
       if (pv.path.includes(host)) continue; // never imported, nothing to withdraw or forward
       if (transit) out.withdrawn.push(pv);
@@ -334,35 +366,32 @@ export class DdmRib {
       const h = findHeld(via, pv.path);
       if (h !== undefined) this.drop(d, via, h, fk, touched, out);
     }
-    if (sweep) {
-      // Routes from `from` this operation did not list; found first, dropped after,
-      // so the walk never sees a destination it is removing.
-      const staleDests: Dest[] = [];
-      const staleHeld: Held[] = [];
-      for (const d of this.dests.all()) {
-        const via = viaOf(d, fk);
-        if (via === undefined) continue;
-        for (const h of via.held)
-          if (h.seen !== pass) {
-            staleDests.push(d);
-            staleHeld.push(h);
-          }
-      }
-      for (let i = 0; i < staleHeld.length; i++) {
-        const d = staleDests[i] as Dest;
-        const h = staleHeld[i] as Held;
-        const via = viaOf(d, fk);
-        if (via === undefined) continue;
-        // A held route never holds our hostname (loops are not imported).
-        if (transit) out.withdrawn.push({ destination: h.destination, path: h.path });
-        this.drop(d, via, h, fk, touched, out);
-      }
+  }
+
+  /** Withdraw every route from `fk` that this operation (`pass`) did not list (a sync). */
+  private sweepUnlisted(fk: string, pass: number, touched: Dest[], out: UnderlayOutcome): void {
+    const transit = this.local.kind === "transit";
+    // Found first, dropped after, so the walk never sees a destination it is removing.
+    const staleDests: Dest[] = [];
+    const staleHeld: Held[] = [];
+    for (const d of this.dests.all()) {
+      const via = viaOf(d, fk);
+      if (via === undefined) continue;
+      for (const h of via.held)
+        if (h.seen !== pass) {
+          staleDests.push(d);
+          staleHeld.push(h);
+        }
     }
-    for (const d of touched) {
-      if (d.had === (viaOf(d, fk) !== undefined)) continue;
-      out.fib.push({ destination: d.destination, nexthops: sortedNexthops(d) });
+    for (let i = 0; i < staleHeld.length; i++) {
+      const d = staleDests[i] as Dest;
+      const h = staleHeld[i] as Held;
+      const via = viaOf(d, fk);
+      if (via === undefined) continue;
+      // A held route never holds our hostname (loops are not imported).
+      if (transit) out.withdrawn.push({ destination: h.destination, path: h.path });
+      this.drop(d, via, h, fk, touched, out);
     }
-    return out;
   }
 
   /** Remove route `h` of `via` of `d`, and the via and the destination once empty. */
