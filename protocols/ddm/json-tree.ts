@@ -41,17 +41,23 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 /** Marks a rewritten number literal inside a string. */
 const MARK = "\u0001";
 
-interface Scan {
-  /** Object keys in the text. */
-  readonly keys: number;
-  /** [start, end) of number literals that must keep their text. */
-  readonly literals: readonly number[];
-}
+/**
+ * `scan`'s second answer: [start, end) of the number literals that must keep
+ * their text, valid until the next scan. A scratch array rather than a result
+ * object: V8 compiles `scan` on-stack while its first loop runs, before the
+ * code after the loop ever ran, and building a `{keys, literals}` there then
+ * deoptimised it for want of type feedback, body after body (--trace-deopt).
+ */
+const LITERALS: number[] = [];
 
-/** One pass over `text`; null when only the strict reader can answer (too deep, or not JSON). */
-function scan(text: string): Scan | null {
+/**
+ * One pass over `text`: the number of object keys in it, or -1 when only the
+ * strict reader can answer (too deep, or not JSON); literals in `LITERALS`.
+ */
+function scan(text: string): number {
   const n = text.length;
-  const literals: number[] = [];
+  const literals = LITERALS;
+  literals.length = 0;
   let keys = 0;
   let depth = 0;
   let i = 0;
@@ -61,7 +67,7 @@ function scan(text: string): Scan | null {
       // A string: find its closing quote, one not preceded by an odd run of backslashes.
       let j = text.indexOf('"', i + 1);
       for (;;) {
-        if (j < 0) return null;
+        if (j < 0) return -1;
         let b = 0;
         while (text.charCodeAt(j - 1 - b) === 0x5c) b++;
         if ((b & 1) === 0) break;
@@ -78,7 +84,7 @@ function scan(text: string): Scan | null {
     }
     if (c === 0x7b || c === 0x5b) {
       depth++;
-      if (depth > MAX_DEPTH) return null;
+      if (depth > MAX_DEPTH) return -1;
     } else if (c === 0x7d || c === 0x5d) depth--;
     else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
       let j = i;
@@ -94,14 +100,14 @@ function scan(text: string): Scan | null {
       }
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(text);
-      if (m === null) return null;
+      if (m === null) return -1;
       literals.push(i, i + m[0].length);
       i += m[0].length;
       continue;
     }
     i++;
   }
-  return { keys, literals };
+  return keys;
 }
 
 /** Count keys and turn marked strings back into `JsonNumber`s, in place. */
@@ -158,17 +164,18 @@ export function parseJsonTreeStrict(text: string): Result<JsonTree, JsonError> {
  * or exponent) are `number`s, all others `JsonNumber`s with their text.
  */
 export function parseJsonTree(text: string): Result<JsonTree, JsonError> {
-  const s = scan(text);
-  if (s === null) return parseJsonTreeStrict(text);
+  const keys = scan(text);
+  if (keys < 0) return parseJsonTreeStrict(text);
   let source = text;
-  const marked = s.literals.length > 0;
+  const literals = LITERALS;
+  const marked = literals.length > 0;
   if (marked) {
     if (/\\u0001/i.test(text)) return parseJsonTreeStrict(text);
     const parts: string[] = [];
     let at = 0;
-    for (let i = 0; i < s.literals.length; i += 2) {
-      const start = s.literals[i] ?? 0;
-      const end = s.literals[i + 1] ?? 0;
+    for (let i = 0; i < literals.length; i += 2) {
+      const start = literals[i] ?? 0;
+      const end = literals[i + 1] ?? 0;
       parts.push(text.slice(at, start), `"${MARK}${text.slice(start, end)}"`);
       at = end;
     }
@@ -182,7 +189,7 @@ export function parseJsonTree(text: string): Result<JsonTree, JsonError> {
     return parseJsonTreeStrict(text);
   }
   if (typeof v === "object" && v !== null) {
-    if (settle(v, marked) !== s.keys) return parseJsonTreeStrict(text); // a repeated key
+    if (settle(v, marked) !== keys) return parseJsonTreeStrict(text); // a repeated key
   } else if (marked && typeof v === "string" && v.charCodeAt(0) === 1) v = new JsonNumber(v.slice(1));
   return ok(v as JsonTree);
 }

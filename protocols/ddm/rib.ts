@@ -374,15 +374,7 @@ export class DdmRib {
     // Found first, dropped after, so the walk never sees a destination it is removing.
     const staleDests: Dest[] = [];
     const staleHeld: Held[] = [];
-    for (const d of this.dests.all()) {
-      const via = viaOf(d, fk);
-      if (via === undefined) continue;
-      for (const h of via.held)
-        if (h.seen !== pass) {
-          staleDests.push(d);
-          staleHeld.push(h);
-        }
-    }
+    this.unlisted(fk, pass, staleDests, staleHeld);
     for (let i = 0; i < staleHeld.length; i++) {
       const d = staleDests[i] as Dest;
       const h = staleHeld[i] as Held;
@@ -391,6 +383,23 @@ export class DdmRib {
       // A held route never holds our hostname (loops are not imported).
       if (transit) out.withdrawn.push({ destination: h.destination, path: h.path });
       this.drop(d, via, h, fk, touched, out);
+    }
+  }
+
+  /**
+   * Routes from `fk` not marked by `pass`, with their destinations. A method of
+   * its own: V8 compiles a long loop on-stack, and code after it that had not
+   * run yet deoptimised the compiled loop (`--trace-deopt`).
+   */
+  private unlisted(fk: string, pass: number, dests: Dest[], held: Held[]): void {
+    for (const d of this.dests.all()) {
+      const via = viaOf(d, fk);
+      if (via === undefined) continue;
+      for (const h of via.held)
+        if (h.seen !== pass) {
+          dests.push(d);
+          held.push(h);
+        }
     }
   }
 
