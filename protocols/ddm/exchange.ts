@@ -153,6 +153,43 @@ function overlayPrefix(v: JsonValue | undefined, path: string, ver: ExchangeVers
 }
 
 /**
+ * Paths seen in bodies, interned: a fabric has few distinct paths (every
+ * prefix a server originates reaches another server as `[server, transit]`),
+ * and a RIB of 30,000 routes holding a fresh array and fresh strings per
+ * route gave the scavenger tens of thousands of long-lived objects to copy
+ * (`--trace-gc` over bench/ddm/server-path). A trie by hop; interned arrays
+ * are frozen. Bounded: cleared when it holds `PATHS_MAX` nodes.
+ */
+interface PathNode {
+  path: readonly string[] | undefined;
+  readonly next: Map<string, PathNode>;
+}
+const PATHS_MAX = 4096;
+let pathRoot: PathNode = { path: undefined, next: new Map() };
+let pathNodes = 0;
+
+function internPath(p: readonly string[]): readonly string[] {
+  let node = pathRoot;
+  for (let i = 0; i < p.length; i++) {
+    const hop = p[i] as string;
+    let child = node.next.get(hop);
+    if (child === undefined) {
+      if (pathNodes >= PATHS_MAX) {
+        pathRoot = { path: undefined, next: new Map() };
+        pathNodes = 0;
+        return p;
+      }
+      child = { path: undefined, next: new Map() };
+      node.next.set(hop, child);
+      pathNodes += 1;
+    }
+    node = child;
+  }
+  if (node.path === undefined) node.path = Object.freeze(p.slice());
+  return node.path;
+}
+
+/**
  * Path vectors of the usual shape read without a `Result` or a JSON path per
  * field: every item an object whose `destination` parses (v3 text, v2
  * `{addr, len}` with an integer length) and whose `path` is an array of
@@ -185,7 +222,7 @@ function fastVectors(v: JsonValue | undefined, ver: ExchangeVersion): PathVector
       if (!addr.ok) return null;
       destination = { addr: addr.value, len };
     }
-    out[i] = { destination, path: p as string[] };
+    out[i] = { destination, path: internPath(p as string[]) };
   }
   return out;
 }

@@ -342,7 +342,8 @@ export class DdmRib {
         via = { nexthop: from, key: fk, held: [], byPath: null };
         d.vias.push(via);
       }
-      const r: Held = { destination: pv.destination, nexthop: from, path: pv.path, seen: pass };
+      // The destination's own object: a second neighbour's announcement of it dies young.
+      const r: Held = { destination: d.destination, nexthop: from, path: pv.path, seen: pass };
       addHeld(via, r);
       out.added.push(r);
     }
