@@ -156,8 +156,8 @@ interface Entry {
   readonly table: number;
   /** The next entry with the same `dst`. */
   next: Entry | undefined;
-  /** The key to delete with when nothing is desired. */
-  key: RouteKey;
+  /** The key to delete with when nothing is desired: as the delete asked, or (null) from the fields above. */
+  key: RouteKey | null;
   desired: RouteSpec | null;
   /**
    * What the kernel holds: its nexthops, `null` for no route, `undefined`
@@ -170,6 +170,9 @@ interface Entry {
   installed: readonly KernelNexthop[] | null | undefined;
   phase: Phase;
 }
+
+/** The key of an entry's route, from its own fields. */
+const keyOf = (e: Entry): RouteKey => ({ family: e.family, dst: e.dst, dstLen: e.dstLen, table: e.table });
 
 /** `routeKeyString` of an entry's route. */
 const entryKey = (e: Entry): string => `${e.family}|${e.dst}/${e.dstLen}|${e.table}`;
@@ -311,7 +314,9 @@ export class RouteSync {
       dstLen: key.dstLen,
       table,
       next: head,
-      key,
+      // Not the caller's key: a route's spec doubles as its key, and keeping the
+      // first spec alive in every entry doubled the sync's long-lived objects.
+      key: null,
       desired: null,
       installed: null,
       phase: Phase.Idle,
@@ -435,7 +440,7 @@ export class RouteSync {
       if (ops.length >= this.maxInFlight) break;
       this.dirty.delete(e);
       e.phase = Phase.InFlight;
-      ops.push(e.desired === null ? { op: "delete", key: e.key } : { op: "replace", route: e.desired });
+      ops.push(e.desired === null ? { op: "delete", key: e.key ?? keyOf(e) } : { op: "replace", route: e.desired });
       batch.push(e);
     }
     if (ops.length === 0) {
