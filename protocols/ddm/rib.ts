@@ -108,16 +108,27 @@ interface Held extends Route {
   seen: number;
 }
 
-/** The routes of one destination through one nexthop. */
-interface Via {
+/**
+ * The routes of one destination through one nexthop. One route, in all but
+ * unusual fabrics: then the via is that route itself (`held` null, its own
+ * `path` and `seen`), and a RIB of 30,000 destinations holds no route
+ * object or array per via (bench/ddm: a third of a server's live objects).
+ * From a second path on, `held` lists the routes (the via's own first);
+ * a via's `path` is never changed, so a via handed out as a route stays
+ * that route's record.
+ */
+interface Via extends Held {
   readonly nexthop: Nexthop;
   /** `nhKey(nexthop)`. */
   readonly key: string;
-  /** Its routes; one, in all but unusual fabrics. */
-  held: Held[];
+  /** Null: the via is its only route. Else its routes (never empty while the via is in its destination). */
+  held: Held[] | null;
   /** By `pathKey`, once `held` is longer than `PATHS_INLINE`. */
   byPath: Map<string, Held> | null;
 }
+
+/** The routes of `via` (an array built only for a one-route via). */
+const heldOf = (via: Via): readonly Held[] => via.held ?? [via];
 
 /**
  * One destination: its nexthops (the ECMP set), a short array since it has
@@ -205,23 +216,35 @@ function appended<T>(xs: readonly T[], x: T): T[] {
 }
 
 function findHeld(via: Via, path: readonly string[]): Held | undefined {
+  if (via.held === null) return samePath(via.path, path) ? via : undefined;
   if (via.byPath !== null) return via.byPath.get(pathKey(path));
   for (const h of via.held) if (samePath(h.path, path)) return h;
   return undefined;
 }
 
+/** Add route `h` to a via that holds at least one. */
 function addHeld(via: Via, h: Held): void {
-  via.held = appended(via.held, h);
+  const held = via.held === null ? [via, h] : appended(via.held, h);
+  via.held = held;
   if (via.byPath !== null) via.byPath.set(pathKey(h.path), h);
-  else if (via.held.length > PATHS_INLINE) via.byPath = new Map(via.held.map((x) => [pathKey(x.path), x]));
+  else if (held.length > PATHS_INLINE) via.byPath = new Map(held.map((x) => [pathKey(x.path), x]));
 }
 
 function removeHeld(via: Via, h: Held): void {
-  const i = via.held.indexOf(h);
-  if (i >= 0) via.held.splice(i, 1);
+  if (via.held === null) {
+    // Its only route: the via is now empty (and leaves its destination).
+    if (h === via) via.held = [];
+    return;
+  }
+  const held = via.held;
+  const i = held.indexOf(h);
+  if (i >= 0) held.splice(i, 1);
   via.byPath?.delete(pathKey(h.path));
-  if (via.byPath !== null && via.held.length <= PATHS_INLINE) via.byPath = null;
+  if (via.byPath !== null && held.length <= PATHS_INLINE) via.byPath = null;
 }
+
+/** No route left through `via`. */
+const viaEmpty = (via: Via): boolean => via.held !== null && via.held.length === 0;
 
 /** Insert the items of `xs` missing from `m`; return them. */
 function addNew<T>(m: Map<string, T>, xs: readonly T[], key: (x: T) => string): T[] {
@@ -356,11 +379,21 @@ export class DdmRib {
       if (transit) out.accepted.push(pv);
       d ??= this.dests.add(pv.destination);
       this.touch(d, fk, touched);
-      if (via === undefined) {
-        via = { nexthop: from, key: fk, held: [], byPath: null };
-        d.vias = appended(d.vias, via);
-      }
       // The destination's own object: a second neighbour's announcement of it dies young.
+      if (via === undefined) {
+        const v: Via = {
+          destination: d.destination,
+          nexthop: from,
+          path: pv.path,
+          seen: pass,
+          key: fk,
+          held: null,
+          byPath: null,
+        };
+        d.vias = appended(d.vias, v);
+        out.added.push(v);
+        continue;
+      }
       const r: Held = { destination: d.destination, nexthop: from, path: pv.path, seen: pass };
       addHeld(via, r);
       out.added.push(r);
@@ -414,7 +447,7 @@ export class DdmRib {
     for (const d of this.dests.all()) {
       const via = viaOf(d, fk);
       if (via === undefined) continue;
-      for (const h of via.held)
+      for (const h of heldOf(via))
         if (h.seen !== pass) {
           dests.push(d);
           held.push(h);
@@ -427,7 +460,7 @@ export class DdmRib {
     this.touch(d, fk, touched);
     removeHeld(via, h);
     out.removed.push(h);
-    if (via.held.length > 0) return;
+    if (!viaEmpty(via)) return;
     d.vias.splice(d.vias.indexOf(via), 1);
     if (d.vias.length === 0) this.dests.remove(d);
   }
@@ -473,7 +506,7 @@ export class DdmRib {
         for (let i = 0; i < d.vias.length; i++) {
           const via = d.vias[i] as Via;
           if (via.key === pk) continue;
-          for (const r of via.held) {
+          for (const r of heldOf(via)) {
             // A path offered by two nexthops is listed once.
             if (i > 0 && listedBefore(d, i, pk, r.path)) continue;
             // An empty imported path becomes [host], which our own origination lists below.
@@ -515,7 +548,7 @@ export class DdmRib {
     const out: Route[] = [];
     for (const d of this.dests.all())
       for (const via of d.vias)
-        for (const h of via.held) out.push({ destination: h.destination, nexthop: h.nexthop, path: h.path });
+        for (const h of heldOf(via)) out.push({ destination: h.destination, nexthop: h.nexthop, path: h.path });
     return out;
   }
 
