@@ -440,7 +440,9 @@ export class RouteSync {
       if (ops.length >= this.maxInFlight) break;
       this.dirty.delete(e);
       e.phase = Phase.InFlight;
-      ops.push(e.desired === null ? { op: "delete", key: e.key ?? keyOf(e) } : { op: "replace", route: e.desired });
+      ops.push(
+        e.desired === null ? { op: "delete", key: e.key ?? keyOf(e) } : { op: "replace", route: e.desired },
+      );
       batch.push(e);
     }
     if (ops.length === 0) {

@@ -370,7 +370,7 @@ export class DdmRib {
         continue;
       }
       let d = this.dests.get(pv.destination);
-      let via = d === undefined ? undefined : viaOf(d, fk);
+      const via = d === undefined ? undefined : viaOf(d, fk);
       const have = via === undefined ? undefined : findHeld(via, pv.path);
       if (have !== undefined) {
         have.seen = pass;
@@ -548,7 +548,8 @@ export class DdmRib {
     const out: Route[] = [];
     for (const d of this.dests.all())
       for (const via of d.vias)
-        for (const h of heldOf(via)) out.push({ destination: h.destination, nexthop: h.nexthop, path: h.path });
+        for (const h of heldOf(via))
+          out.push({ destination: h.destination, nexthop: h.nexthop, path: h.path });
     return out;
   }
 
