@@ -12,6 +12,7 @@
  * deletes whatever of ours is still not desired. `cleanupOnStop` deletes
  * every route of ours on a graceful stop instead of leaving them.
  */
+import { ChainIndex } from "../../protocols/common/chain-index.js";
 import { canonicalIpv6 } from "../../protocols/ddm/ip.js";
 import { RT_TABLE_MAIN } from "./constants.js";
 import type { RouteBatchResult, RouteKey, RouteOp, RouteTable, RouteTableError } from "./routes.js";
@@ -180,7 +181,7 @@ const entryKey = (e: Entry): string => `${e.family}|${e.dst}/${e.dstLen}|${e.tab
 /** The reconciler. One per daemon. */
 export class RouteSync {
   /** Destination address text → the entries with that address (chained by `next`). */
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new ChainIndex<Entry>();
   /** Entries to write, in the order they became dirty. */
   private dirty = new Set<Entry>();
   /** Entries of the batch in flight. */
@@ -305,15 +306,14 @@ export class RouteSync {
   private entry(key: RouteKey, canonicalDst: boolean): Entry {
     const dst = canonicalDst ? key.dst : canonical(key.family, key.dst);
     const table = key.table ?? RT_TABLE_MAIN;
-    const head = this.entries.get(dst);
-    for (let e = head; e !== undefined; e = e.next)
+    for (let e = this.entries.head(dst); e !== undefined; e = e.next)
       if (e.dstLen === key.dstLen && e.table === table && e.family === key.family) return e;
     const e: Entry = {
       family: key.family,
       dst,
       dstLen: key.dstLen,
       table,
-      next: head,
+      next: undefined,
       // Not the caller's key: a route's spec doubles as its key, and keeping the
       // first spec alive in every entry doubled the sync's long-lived objects.
       key: null,
@@ -321,16 +321,13 @@ export class RouteSync {
       installed: null,
       phase: Phase.Idle,
     };
-    this.entries.set(dst, e);
+    this.entries.push(dst, e);
     return e;
   }
 
   /** Every entry. */
   private all(): Entry[] {
-    const out: Entry[] = [];
-    for (const head of this.entries.values())
-      for (let e: Entry | undefined = head; e !== undefined; e = e.next) out.push(e);
-    return out;
+    return this.entries.all();
   }
 
   /** True when the kernel holds what `e` wants. */
@@ -342,18 +339,7 @@ export class RouteSync {
 
   /** Drop an entry that holds nothing and wants nothing (keeps the map the size of the table). */
   private forgetIfEmpty(e: Entry): void {
-    if (e.phase !== Phase.Idle || e.desired !== null || e.installed !== null) return;
-    const head = this.entries.get(e.dst);
-    if (head === e) {
-      if (e.next === undefined) this.entries.delete(e.dst);
-      else this.entries.set(e.dst, e.next);
-      return;
-    }
-    for (let p = head; p !== undefined; p = p.next)
-      if (p.next === e) {
-        p.next = e.next;
-        return;
-      }
+    if (e.phase === Phase.Idle && e.desired === null && e.installed === null) this.entries.remove(e.dst, e);
   }
 
   private arm(): void {

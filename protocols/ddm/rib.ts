@@ -24,6 +24,7 @@
  * - `sync` reconciles: routes from the peer that its pull no longer lists are
  *   withdrawn (ddmd's sync only adds).
  */
+import { ChainIndex } from "../common/chain-index.js";
 import type { Ipv6Addr, Ipv6Net } from "./ip.js";
 import { formatNet } from "./ip.js";
 import { effectiveSet, tunnelKey } from "./tunnel.js";
@@ -153,42 +154,28 @@ interface Dest {
  * which was most of a 30,000-route update's RIB time (bench/ddm/server-path).
  */
 class DestIndex {
-  private readonly byAddr = new Map<string, Dest>();
+  private readonly chains = new ChainIndex<Dest>();
 
   get(n: Ipv6Net): Dest | undefined {
-    for (let d = this.byAddr.get(n.addr); d !== undefined; d = d.next)
+    for (let d = this.chains.head(n.addr); d !== undefined; d = d.next)
       if (d.destination.len === n.len) return d;
     return undefined;
   }
 
   /** A new, empty destination for `n`, which must not be present. */
   add(n: Ipv6Net): Dest {
-    const d: Dest = { destination: n, vias: [], pass: 0, had: false, next: this.byAddr.get(n.addr) };
-    this.byAddr.set(n.addr, d);
+    const d: Dest = { destination: n, vias: [], pass: 0, had: false, next: undefined };
+    this.chains.push(n.addr, d);
     return d;
   }
 
   remove(d: Dest): void {
-    const addr = d.destination.addr;
-    const head = this.byAddr.get(addr);
-    if (head === d) {
-      if (d.next === undefined) this.byAddr.delete(addr);
-      else this.byAddr.set(addr, d.next);
-      return;
-    }
-    for (let p = head; p !== undefined; p = p.next)
-      if (p.next === d) {
-        p.next = d.next;
-        return;
-      }
+    this.chains.remove(d.destination.addr, d);
   }
 
   /** Every destination, in no particular order. */
   all(): Dest[] {
-    const out: Dest[] = [];
-    for (const head of this.byAddr.values())
-      for (let d: Dest | undefined = head; d !== undefined; d = d.next) out.push(d);
-    return out;
+    return this.chains.all();
   }
 }
 
