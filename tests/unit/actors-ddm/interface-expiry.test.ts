@@ -10,35 +10,23 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import type { Registry } from "prom-client";
-import { interfaceSpec } from "../../../actors/ddm/interface.js";
 import type { DdmIo } from "../../../actors/ddm/io.js";
-import type { InterfaceMsg, InterfaceStatus, RouterMsg } from "../../../actors/ddm/messages.js";
-import { createDdmMetrics } from "../../../actors/ddm/metrics.js";
-import {
-  type ActorRef,
-  type ActorSystem,
-  ask,
-  createActorSystem,
-  createRegistry,
-  silentLogger,
-  stateless,
-} from "../../../actors/runtime/index.js";
+import type { InterfaceStatus } from "../../../actors/ddm/messages.js";
+import type { ActorSystem } from "../../../actors/runtime/index.js";
 import type { DiscoveryHandlers } from "../../../dataplane/ddm/discovery-transport.js";
 import { ok } from "../../../protocols/common/result.js";
 import type { Millis } from "../../../protocols/common/time.js";
 import type { Ipv6Addr } from "../../../protocols/ddm/index.js";
-import { ADVERT as advert, PEER as peer, sleep } from "./interface-harness.js";
+import { ADVERT as advert, PEER as peer, sleep, spawnInterface } from "./interface-harness.js";
 
 // Wide enough that a loaded test machine does not starve the actor past it between adverts.
 const EXPIRE_MS = 400;
 
 describe("DDM interface actor expiry under a starved event loop", () => {
   let system: ActorSystem;
-  let registry: Registry;
   let handlers: DiscoveryHandlers | undefined;
   let expired: number;
-  let iface: ActorRef<InterfaceMsg>;
+  let status: () => Promise<InterfaceStatus>;
 
   const io: DdmIo = {
     resolveLink: (ifName) => ok({ ifIndex: 2, ifName, addr: "fe80::1" as Ipv6Addr }),
@@ -50,45 +38,19 @@ describe("DDM interface actor expiry under a starved event loop", () => {
     push: async () => "ok",
     pull: async () => ok({ underlay: [], tunnel: [] }),
   };
-  const status = () =>
-    ask<InterfaceMsg, InterfaceStatus>(iface, (replyTo) => ({ t: "status", replyTo }), 2000);
   const hear = () => handlers?.onDatagram({ from: peer, data: advert });
 
   beforeEach(async () => {
-    registry = createRegistry();
-    system = createActorSystem({ onFatal: (e) => assert.fail(e), logger: silentLogger(), registry });
     expired = 0;
     handlers = undefined;
-    const router = system.spawn(
-      stateless<RouterMsg>({
-        kind: "router-stub",
-        receive: (m) => {
-          if (m.t === "expire") expired += 1;
-          if (m.t === "pullFor") m.replyTo.tell({ underlay: [], tunnel: [] });
-        },
-      }),
-      "router",
-    );
-    iface = system.spawn(
-      interfaceSpec({
-        ifName: "e0",
-        config: {
-          local: { hostname: "s1", kind: "server" },
-          timers: {
-            solicitInterval: 50 as Millis,
-            expireThreshold: EXPIRE_MS as Millis,
-            ipAddrWait: 10 as Millis,
-            exchangeTimeout: 1000 as Millis,
-            pullTimeout: 1000 as Millis,
-            serverRetry: 100 as Millis,
-          },
-        },
-        io,
-        router,
-        metrics: createDdmMetrics(registry),
-      }),
-      "iface",
-    );
+    ({ system, status } = spawnInterface(
+      io,
+      { underlay: [], tunnel: [] },
+      { expireThreshold: EXPIRE_MS as Millis, serverRetry: 100 as Millis },
+      (m) => {
+        if (m.t === "expire") expired += 1;
+      },
+    ));
     for (let i = 0; i < 100 && handlers === undefined; i++) await sleep(5);
     hear();
     for (let i = 0; i < 100 && (await status()).status.type !== "Exchange"; i++) await sleep(5);

@@ -45,11 +45,15 @@ export async function until(what: string, f: () => boolean | Promise<boolean>): 
   assert.fail(`timed out waiting for ${what}`);
 }
 
-/** A server `s1` on `e0` with `io`; the router stub answers every pull for the peer with `table`. */
+/**
+ * A server `s1` on `e0` with `io`; the router stub answers every pull for the
+ * peer with `table` and hands every message it gets to `onRouter` as well.
+ */
 export function spawnInterface(
   io: DdmIo,
   table: PullResponse,
   timers: Partial<DdmTimers> = {},
+  onRouter: (m: RouterMsg) => void = () => undefined,
 ): { system: ActorSystem; iface: ActorRef<InterfaceMsg>; status: () => Promise<InterfaceStatus> } {
   const registry = createRegistry();
   const system = createActorSystem({ onFatal: (e) => assert.fail(e), logger: silentLogger(), registry });
@@ -57,6 +61,7 @@ export function spawnInterface(
     stateless<RouterMsg>({
       kind: "router-stub",
       receive: (m) => {
+        onRouter(m);
         if (m.t === "pullFor") m.replyTo.tell(table);
       },
     }),
