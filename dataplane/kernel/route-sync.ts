@@ -175,8 +175,8 @@ interface Entry {
 /** The key of an entry's route, from its own fields. */
 const keyOf = (e: Entry): RouteKey => ({ family: e.family, dst: e.dst, dstLen: e.dstLen, table: e.table });
 
-/** `routeKeyString` of an entry's route. */
-const entryKey = (e: Entry): string => `${e.family}|${e.dst}/${e.dstLen}|${e.table}`;
+/** `routeKeyString` of an entry's route (its `dst` is canonical). */
+const entryKey = (e: Entry): string => routeKeyString(e, true);
 
 /** The reconciler. One per daemon. */
 export class RouteSync {
