@@ -154,23 +154,131 @@ export function decodeCollection<T>(spec: CollectionSpec<T>, text: string): Resu
  * stringifying one 10,000-key object (which V8 keeps as a dictionary) was
  * most of that write's CPU (bench/ddm). A record keyed `__proto__` is kept
  * (assigning it into an object literal would have set the prototype).
+ *
+ * The text is collected as pieces that already exist (keys, values, the
+ * constant layout) and joined once: every string built along the way would
+ * live until the end and be copied by the young-generation GC, a large part
+ * of a cold call's CPU (bench/store/encode.ts). The record header is
+ * built once per run of records with the same `version` and `updatedAt` (one
+ * commit stamps all its records alike), and a flat value (an object of
+ * strings, numbers, booleans and nulls: every DDM record) is written without
+ * `JSON.stringify`; any other value goes through it.
  */
 export function encodeCollection<T>(spec: CollectionSpec<T>, state: CollectionState<T>): string {
-  const sorted = [...state.records.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const records =
-    sorted.length === 0
-      ? "{}"
-      : `{\n${sorted
-          .map(
-            (r) =>
-              `    ${JSON.stringify(r.key)}: {\n      "version": ${JSON.stringify(r.version)},\n      "updatedAt": ${JSON.stringify(r.updatedAt)},\n      "value": ${indented(r.value, "      ")}\n    }`,
-          )
-          .join(",\n")}\n  }`;
-  return `{\n  "schemaVersion": ${JSON.stringify(spec.schemaVersion)},\n  "collection": ${JSON.stringify(spec.name)},\n  "generation": ${JSON.stringify(state.generation)},\n  "records": ${records}\n}\n`;
+  const head = `{\n  "schemaVersion": ${JSON.stringify(spec.schemaVersion)},\n  "collection": ${JSON.stringify(spec.name)},\n  "generation": ${JSON.stringify(state.generation)},\n  "records": `;
+  const sorted = [...state.records.values()].sort(byKey);
+  if (sorted.length === 0) return `${head}{}\n}\n`;
+  const parts: string[] = [head];
+  const names = new Map<string, MemberName>();
+  let version: unknown;
+  let updatedAt: unknown;
+  let header = "";
+  for (let i = 0; i < sorted.length; i++) {
+    const r = sorted[i] as StoredRecord<T>;
+    if (i === 0 || r.version !== version || r.updatedAt !== updatedAt) {
+      version = r.version;
+      updatedAt = r.updatedAt;
+      header = `": {\n      "version": ${JSON.stringify(r.version)},\n      "updatedAt": ${JSON.stringify(r.updatedAt)},\n      "value": `;
+    }
+    const key = escaped(r.key);
+    parts.push(i === 0 ? '{\n    "' : ',\n    "', key, header);
+    if (!pushFlat(parts, r.value, r.key, key, names)) parts.push(indented(r.value, "      "), "\n    }");
+  }
+  parts.push("\n  }\n}\n");
+  return parts.join("");
+}
+
+/** The order of records in the file (by UTF-16 code units, as `<` compares). */
+function byKey(a: StoredRecord<unknown>, b: StoredRecord<unknown>): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** `JSON.stringify(v, null, 2)` with every line after the first indented by `pad`. */
 function indented(v: unknown, pad: string): string {
   const text = JSON.stringify(v, null, 2) ?? "null";
   return text.includes("\n") ? text.replaceAll("\n", `\n${pad}`) : text;
+}
+
+/**
+ * Any character `JSON.stringify` escapes in a string: `"`, `\`, controls and
+ * lone surrogates (a surrogate pair is left as it is, but handing it over is
+ * only slower, not wrong).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)` for a string, without its quotes. */
+function escaped(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s).slice(1, -1) : s;
+}
+
+/**
+ * The text before a member's value in a flat record value, as the first
+ * member (after `{`) and as a later one (after `,`); then both again with the
+ * opening quote of a string value.
+ */
+type MemberName = readonly [string, string, string, string];
+
+function memberName(names: Map<string, MemberName>, k: string): MemberName {
+  let name = names.get(k);
+  if (name === undefined) {
+    const line = `\n        "${escaped(k)}": `;
+    name = [`{${line}`, `,${line}`, `{${line}"`, `,${line}"`];
+    names.set(k, name);
+  }
+  return name;
+}
+
+const VALUE_END = "\n      }\n    }";
+const STRING_VALUE_END = `"${VALUE_END}`;
+
+/**
+ * Push the text of a record's value and the record's end, exactly as
+ * `indented(v, "      ")` and `"\n    }"` would be, when `v` is a plain
+ * object whose values are all strings, numbers, booleans or null (in
+ * `Object.keys` order, which is `JSON.stringify`'s); otherwise push nothing
+ * and answer false. A string equal to the record's key reuses its escape.
+ */
+function pushFlat(
+  parts: string[],
+  v: unknown,
+  key: string,
+  keyText: string,
+  names: Map<string, MemberName>,
+): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || "toJSON" in v) return false;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 0) {
+    parts.push("{}\n    }");
+    return true;
+  }
+  const start = parts.length;
+  const last = keys.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const k = keys[i] as string;
+    const x = obj[k];
+    const name = memberName(names, k);
+    if (typeof x === "string") {
+      parts.push(
+        name[i === 0 ? 2 : 3],
+        x === key ? keyText : escaped(x),
+        i === last ? STRING_VALUE_END : '"',
+      );
+      continue;
+    }
+    let text: string;
+    if (typeof x === "number") text = Number.isFinite(x) ? `${x}` : "null";
+    else if (typeof x === "boolean") text = x ? "true" : "false";
+    else if (x === null) text = "null";
+    else {
+      parts.length = start;
+      return false;
+    }
+    parts.push(name[i === 0 ? 0 : 1], text);
+    if (i === last) parts.push(VALUE_END);
+  }
+  return true;
 }
