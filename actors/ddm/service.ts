@@ -30,6 +30,8 @@ export interface DdmSettings {
   readonly exchangePort: number;
   readonly exchangeBodyLimit: number;
   readonly routeMetric: number;
+  /** Route through kernel nexthop objects where the kernel has them. */
+  readonly nexthopObjects: boolean;
   readonly adoptWindow: Millis;
   readonly driftCheckInterval: Millis;
   readonly cleanupOnStop: boolean;
@@ -81,7 +83,10 @@ export class DdmService {
     this.db = db.value;
     if (this.deps.table !== undefined) this.table = this.deps.table;
     else {
-      const t = openNetlinkRouteTable({ metric: this.settings.routeMetric });
+      const t = openNetlinkRouteTable({
+        metric: this.settings.routeMetric,
+        nexthopObjects: this.settings.nexthopObjects,
+      });
       if (!t.ok) throw new Error(`DDM_E_KERNEL: cannot open the routing socket: ${JSON.stringify(t.error)}`);
       this.table = t.value;
     }

@@ -373,6 +373,7 @@ export function ddmSettings(config: Config, hostnameOf: () => string = systemHos
     exchangePort: c["exchange-port"],
     exchangeBodyLimit: c["exchange-body-limit"],
     routeMetric: c["route-metric"],
+    nexthopObjects: c["nexthop-objects"],
     adoptWindow: c["route-adopt-window"],
     driftCheckInterval: c["drift-check-interval"],
     cleanupOnStop: c["cleanup-on-stop"],

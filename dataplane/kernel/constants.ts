@@ -22,6 +22,10 @@ export const NLMSG_OVERRUN = 4;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
+/** Nexthop object message types (Linux ≥ 5.3, `linux/nexthop.h`). */
+export const RTM_NEWNEXTHOP = 104;
+export const RTM_DELNEXTHOP = 105;
+export const RTM_GETNEXTHOP = 106;
 
 /** Request flags. */
 export const NLM_F_REQUEST = 0x01;
@@ -50,8 +54,35 @@ export const RTA_GATEWAY = 5;
 export const RTA_PRIORITY = 6;
 export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
+/** u32: the route forwards through this nexthop object. */
+export const RTA_NH_ID = 30;
+
+/** `struct nhmsg`: family, scope, protocol, resvd (u8 each), flags u32. */
+export const NHMSG_LEN = 8;
+/** `struct nexthop_grp`: id u32, weight u8 (weight - 1), resvd u8, resvd u16. */
+export const NEXTHOP_GRP_LEN = 8;
+/** Nexthop object attributes. */
+export const NHA_ID = 1;
+export const NHA_GROUP = 2;
+export const NHA_GROUP_TYPE = 3;
+export const NHA_BLACKHOLE = 4;
+export const NHA_OIF = 5;
+export const NHA_GATEWAY = 6;
+/** The rtnetlink multicast group of nexthop object changes. */
+export const RTNLGRP_NEXTHOP = 32;
+
+/** Link messages and their group (`struct ifinfomsg`: family u8, pad u8, type u16, index i32, flags u32, change u32). */
+export const RTM_NEWLINK = 16;
+export const RTM_DELLINK = 17;
+export const IFINFOMSG_LEN = 16;
+export const RTNLGRP_LINK = 1;
+/** Link flags. */
+export const IFF_UP = 0x1;
+export const IFF_RUNNING = 0x40;
+export const IFF_LOWER_UP = 0x1_0000;
 
 /** Address families. */
+export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 

@@ -30,6 +30,16 @@
  *   its sequence number; a datagram shares one deadline timer. The kernel
  *   handles every message of a datagram in turn, a failure of one not
  *   stopping the rest (netlink(7), `netlink_rcv_skb`).
+ * Routes of the burst path name kernel nexthop objects (`RTA_NH_ID`, Linux
+ * ≥ 5.3) instead of carrying their gateways: one object per neighbour and
+ * one group per ECMP set, created in the same datagram just before the
+ * first route that names them (see `nexthop-pool.ts` for ids, adoption
+ * after a restart and garbage collection). The socket joins
+ * RTNLGRP_NEXTHOP and RTNLGRP_LINK, so objects the kernel removes (somebody
+ * deleted them, their device went down) are never named again. A route write that fails while naming an object is
+ * retried once after the objects are re-read; a kernel without nexthop
+ * objects, or `nexthopObjects: false`, gets inline gateways as before. The
+ * single-request `replace` always writes gateways inline.
  * How many requests are outstanding at once is the caller's window
  * (`RouteSync.maxInFlight`): what the kernel answers must fit in the receive
  * buffer, or it is dropped (ENOBUFS) and the requests are reported failed.
@@ -37,8 +47,28 @@
 import { createNetlinkSocket, type NetlinkDatagram, type NetlinkSocket } from "dgram-extended";
 import { assertNever } from "../../protocols/common/assert-never.js";
 import { err, ok, type Result } from "../../protocols/common/result.js";
-import { NLM_F_ACK, RTM_DELROUTE, RTM_NEWROUTE, RTPROT_MAGNETITE } from "./constants.js";
+import {
+  IFF_LOWER_UP,
+  IFF_RUNNING,
+  IFF_UP,
+  NLM_F_ACK,
+  RTM_DELROUTE,
+  RTM_NEWROUTE,
+  RTNLGRP_LINK,
+  RTNLGRP_NEXTHOP,
+  RTPROT_MAGNETITE,
+} from "./constants.js";
 import { concat, HOST_LE, hostView } from "./netlink.js";
+import {
+  DELETE_NEXTHOP_LEN,
+  encodeDumpNexthops,
+  gatewayBytes,
+  type KernelNexthopObject,
+  type NexthopObjectSpec,
+  writeDeleteNexthopAt,
+  writeNexthopAt,
+} from "./nexthop-codec.js";
+import { NexthopPool, type PoolObject } from "./nexthop-pool.js";
 import type { RouteBatchResult, RouteKey, RouteOp, RouteTable, RouteTableError } from "./routes.js";
 import {
   DELETE_FLAGS,
@@ -65,6 +95,11 @@ export const DEFAULT_ROUTE_METRIC = 512;
 /** ESRCH and ENOENT: the route to delete is not there. */
 const ESRCH = 3;
 const ENOENT = 2;
+/** EEXIST: a nexthop object id already taken (by somebody else). */
+const EEXIST = 17;
+/** EINVAL, EOPNOTSUPP: what a kernel without nexthop objects answers their dump with. */
+const EINVAL = 22;
+const EOPNOTSUPP = 95;
 
 /** Options of `openNetlinkRouteTable`. */
 export interface NetlinkRouteTableOptions {
@@ -74,6 +109,10 @@ export interface NetlinkRouteTableOptions {
   readonly metric?: number;
   /** Deadline of one request or dump (default 5000 ms). */
   readonly timeoutMs?: number;
+  /** Route through kernel nexthop objects where the kernel has them (default true). */
+  readonly nexthopObjects?: boolean;
+  /** First id of our nexthop object range (default `NEXTHOP_ID_BASE`; tests use their own). */
+  readonly nexthopIdBase?: number;
 }
 
 /** Largest datagram we pack requests into (well under the default socket send buffer). */
@@ -101,6 +140,10 @@ interface WriteDatagram {
   readonly index: readonly number[];
   /** Which of them are deletes (ESRCH/ENOENT then means "already gone"). */
   readonly deletes: readonly boolean[];
+  /** The nexthop object request `first + k` creates (its `index` is then -1), or null. */
+  readonly objects: readonly (PoolObject | null)[];
+  /** Creations that failed, with why. */
+  readonly objectFailures: Map<PoolObject, RouteTableError>;
   readonly done: (failures: ReadonlyMap<number, RouteTableError>) => void;
   readonly failures: Map<number, RouteTableError>;
   timer: NodeJS.Timeout | undefined;
@@ -117,6 +160,12 @@ type Pending =
       readonly routes: KernelRoute[];
       readonly resolve: (r: Result<KernelRoute[], RouteTableError>) => void;
       readonly timer: NodeJS.Timeout;
+    }
+  | {
+      readonly kind: "nhdump";
+      readonly objects: KernelNexthopObject[];
+      readonly resolve: (r: Result<KernelNexthopObject[], RouteTableError>) => void;
+      readonly timer: NodeJS.Timeout;
     };
 
 /** Counters for logs and metrics. */
@@ -129,6 +178,13 @@ export interface NetlinkTableStats {
   undecodable: number;
   /** Times the kernel dropped replies for us (ENOBUFS). */
   overruns: number;
+  /** Nexthop objects created, and deleted as garbage. */
+  nexthopsCreated: number;
+  nexthopsCollected: number;
+  /** Route writes retried after re-reading the nexthop objects. */
+  retried: number;
+  /** Nexthop object notifications received (RTNLGRP_NEXTHOP). */
+  notifications: number;
 }
 
 /** The netlink-backed route table. Create with `openNetlinkRouteTable`. */
@@ -140,7 +196,18 @@ export class NetlinkRouteTable implements RouteTable {
     timeouts: 0,
     undecodable: 0,
     overruns: 0,
+    nexthopsCreated: 0,
+    nexthopsCollected: 0,
+    retried: 0,
+    notifications: 0,
   };
+  /**
+   * Our nexthop objects; null when routes carry their gateways (disabled,
+   * or the kernel has no nexthop objects).
+   */
+  private pool: NexthopPool | null;
+  /** The pool matches the kernel as of a dump (or a write is re-reading it). */
+  private poolLoad: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
   /** Requests waiting for the end of the current run, and their encoded bytes. */
   private outbox: Uint8Array[] = [];
@@ -159,7 +226,9 @@ export class NetlinkRouteTable implements RouteTable {
     private readonly sock: NetlinkSocket,
     readonly metric: number,
     private readonly timeoutMs: number,
+    pool: NexthopPool | null = null,
   ) {
+    this.pool = pool;
     sock.on("message", (d) => this.onDatagram(d));
     // ENOBUFS: the kernel dropped replies meant for us. Pending single requests
     // time out; a batch datagram still open may have lost an error report, so
@@ -180,19 +249,61 @@ export class NetlinkRouteTable implements RouteTable {
    * once every datagram is answered, with the failures by index into `ops`
    * (a delete of an absent route is `KERNEL_E_NOT_FOUND`).
    */
-  writeBatch(ops: readonly RouteOp[]): Promise<RouteBatchResult> {
+  async writeBatch(ops: readonly RouteOp[]): Promise<RouteBatchResult> {
+    if (this.pool !== null && this.poolLoad === null) await this.loadPool();
+    const failures = await this.writeOnce(ops);
+    if (this.pool === null || failures.size === 0 || this.closed) return failures;
+    // A route that named an object and was refused: the objects may have
+    // changed under us (a device went down and took them, an id we thought
+    // free was taken). Re-read them and try those routes once more.
+    const again: number[] = [];
+    for (const [i, e] of failures) {
+      const op = ops[i];
+      if (e.code === "KERNEL_E_REJECTED" && op?.op === "replace" && op.route.nexthops.length > 0)
+        again.push(i);
+    }
+    if (again.length === 0) return failures;
+    this.poolLoad = null;
+    await this.loadPool();
+    this.stats.retried += again.length;
+    const retry = await this.writeOnce(again.map((i) => ops[i] as RouteOp));
+    for (let k = 0; k < again.length; k++) {
+      const i = again[k] as number;
+      const e = retry.get(k);
+      if (e === undefined) failures.delete(i);
+      else failures.set(i, e);
+    }
+    return failures;
+  }
+
+  /** One pass of `writeBatch`: every op written once, objects created as needed. */
+  private writeOnce(ops: readonly RouteOp[]): Promise<Map<number, RouteTableError>> {
     const failures = new Map<number, RouteTableError>();
     if (this.closed) {
       for (let i = 0; i < ops.length; i++) failures.set(i, { code: "KERNEL_E_CLOSED" });
       return Promise.resolve(failures);
     }
     this.flush(); // single requests queued earlier go first
+    const pool = this.pool;
+    const objectFailures = new Map<PoolObject, RouteTableError>();
+    /** The object each op's route names (by index), for failures of its creation. */
+    const named: (PoolObject | undefined)[] = [];
     return new Promise((resolve) => {
       let open = 0;
       let sealed = false;
+      const settle = (): void => {
+        if (objectFailures.size > 0)
+          for (let i = 0; i < named.length; i++) {
+            const o = named[i];
+            if (o === undefined || failures.has(i)) continue;
+            const why = objectFailures.get(o) ?? firstMemberFailure(o, objectFailures);
+            if (why !== undefined) failures.set(i, why);
+          }
+        resolve(failures);
+      };
       const finished = (): void => {
         open -= 1;
-        if (open === 0 && sealed) resolve(failures);
+        if (open === 0 && sealed) settle();
       };
       const buf = this.batchBuf;
       const dv = this.batchView;
@@ -201,6 +312,7 @@ export class NetlinkRouteTable implements RouteTable {
       let first = 0;
       let index: number[] = [];
       let deletes: boolean[] = [];
+      let objects: (PoolObject | null)[] = [];
       const emit = (): void => {
         if (index.length === 0) return;
         // Only the datagram's last request asks for an ack.
@@ -210,6 +322,8 @@ export class NetlinkRouteTable implements RouteTable {
           last: first + index.length - 1,
           index,
           deletes,
+          objects,
+          objectFailures,
           failures,
           done: finished,
           timer: undefined,
@@ -218,7 +332,8 @@ export class NetlinkRouteTable implements RouteTable {
         this.stats.requests += index.length;
         const failed = this.send(buf.subarray(0, at));
         if (failed !== null) {
-          for (const i of index) failures.set(i, failed);
+          for (const i of index) if (i >= 0) failures.set(i, failed);
+          for (const o of objects) if (o !== null) this.objectFailed(o, failed, objectFailures);
           finished();
         } else {
           this.writes.push(d);
@@ -228,6 +343,32 @@ export class NetlinkRouteTable implements RouteTable {
         lastAt = -1;
         index = [];
         deletes = [];
+        objects = [];
+      };
+      /** Append one request written by `write(seq)` (which returns its end, or NO_ROOM); false for a bad request. */
+      const append = (
+        i: number,
+        del: boolean,
+        object: PoolObject | null,
+        write: (seq: number) => number,
+      ): number => {
+        const seq = this.nextSeq();
+        if (index.length > 0 && seq !== first + index.length) emit(); // the sequence number wrapped
+        let end = -1;
+        for (;;) {
+          end = write(seq);
+          if (end !== NO_ROOM || at === 0) break;
+          // The datagram is full: send it and start the next with this request.
+          emit();
+        }
+        if (end < 0) return end;
+        if (index.length === 0) first = seq;
+        lastAt = at;
+        at = end;
+        index.push(i);
+        deletes.push(del);
+        objects.push(object);
+        return end;
       };
       for (let i = 0; i < ops.length; i++) {
         const op = ops[i];
@@ -237,12 +378,31 @@ export class NetlinkRouteTable implements RouteTable {
           failures.set(i, { code: "KERNEL_E_BAD_ROUTE", detail: "no nexthops" });
           continue;
         }
-        const seq = this.nextSeq();
-        if (index.length > 0 && seq !== first + index.length) emit(); // the sequence number wrapped
-        let end = -1;
-        for (;;) {
-          end = del
-            ? writeRouteAt(
+        let nhId = 0;
+        if (!del && pool !== null) {
+          const plan = pool.plan(op.route.family, op.route.nexthops);
+          if (plan !== null) {
+            for (const o of plan.creates) {
+              const spec = objectSpec(o);
+              const end =
+                spec === null
+                  ? -1
+                  : append(-1, false, o, (seq) => writeNexthopAt(buf, dv, at, BATCH_BYTES, spec, seq));
+              if (end < 0)
+                this.objectFailed(
+                  o,
+                  { code: "KERNEL_E_BAD_ROUTE", detail: "NL_E_BAD_ADDRESS" },
+                  objectFailures,
+                );
+              else this.stats.nexthopsCreated += 1;
+            }
+            nhId = plan.object.id;
+            named[i] = plan.object;
+          }
+        }
+        const end = del
+          ? append(i, true, null, (seq) =>
+              writeRouteAt(
                 buf,
                 dv,
                 at,
@@ -253,8 +413,10 @@ export class NetlinkRouteTable implements RouteTable {
                 this.metric,
                 false,
                 seq,
-              )
-            : writeRouteAt(
+              ),
+            )
+          : append(i, false, null, (seq) =>
+              writeRouteAt(
                 buf,
                 dv,
                 at,
@@ -265,28 +427,49 @@ export class NetlinkRouteTable implements RouteTable {
                 op.route.priority ?? this.metric,
                 true,
                 seq,
-              );
-          if (end !== NO_ROOM || at === 0) break;
-          // The datagram is full: send it and start the next with this request.
-          emit();
-        }
-        if (end < 0) {
+                nhId,
+              ),
+            );
+        if (end < 0)
           failures.set(i, {
             code: "KERNEL_E_BAD_ROUTE",
             detail: end === NO_ROOM ? "NL_E_BAD_WEIGHT" : writeRouteError(end),
           });
-          continue;
-        }
-        if (index.length === 0) first = seq;
-        lastAt = at;
-        at = end;
-        index.push(i);
-        deletes.push(del);
       }
       emit();
       sealed = true;
-      if (open === 0) resolve(failures);
+      if (open === 0) settle();
     });
+  }
+
+  /** A creation of ours failed: forget the object (and an id somebody else holds). */
+  private objectFailed(o: PoolObject, why: RouteTableError, into: Map<PoolObject, RouteTableError>): void {
+    into.set(o, why);
+    this.pool?.drop(o);
+    if (why.code === "KERNEL_E_REJECTED" && why.errno === EEXIST) this.pool?.markForeign(o.id);
+  }
+
+  /** True while routes are written through nexthop objects. */
+  get usesNexthopObjects(): boolean {
+    return this.pool !== null;
+  }
+
+  /** Read the kernel's nexthop objects into the pool (once; again after `poolLoad` is cleared). */
+  private loadPool(): Promise<void> {
+    this.poolLoad ??= (async () => {
+      const pool = this.pool;
+      if (pool === null) return;
+      const since = pool.beginDump();
+      const objs = await this.dumpNexthops();
+      if (objs.ok) pool.load(objs.value, since);
+      else if (
+        objs.error.code === "KERNEL_E_REJECTED" &&
+        (objs.error.errno === EOPNOTSUPP || objs.error.errno === EINVAL)
+      )
+        this.pool = null; // no nexthop objects in this kernel: gateways inline
+      else this.poolLoad = null; // try again at the next write
+    })();
+    return this.poolLoad;
   }
 
   /** Settle a batch datagram: `why` for every request without a reported failure (a timeout, a close), or none. */
@@ -297,7 +480,7 @@ export class NetlinkRouteTable implements RouteTable {
     if (d.timer !== undefined) clearTimeout(d.timer);
     if (why !== null) {
       if (why.code === "KERNEL_E_TIMEOUT") this.stats.timeouts += 1;
-      for (const i of d.index) if (!d.failures.has(i)) d.failures.set(i, why);
+      for (const i of d.index) if (i >= 0 && !d.failures.has(i)) d.failures.set(i, why);
     }
     d.done(d.failures);
   }
@@ -314,12 +497,15 @@ export class NetlinkRouteTable implements RouteTable {
       if (errno !== 0) {
         this.stats.errors += 1;
         const i = d.index[k] ?? -1;
-        d.failures.set(
-          i,
-          d.deletes[k] === true && (errno === ESRCH || errno === ENOENT)
-            ? { code: "KERNEL_E_NOT_FOUND" }
-            : { code: "KERNEL_E_REJECTED", errno, message },
-        );
+        const o = d.objects[k] ?? null;
+        if (o !== null) this.objectFailed(o, { code: "KERNEL_E_REJECTED", errno, message }, d.objectFailures);
+        else
+          d.failures.set(
+            i,
+            d.deletes[k] === true && (errno === ESRCH || errno === ENOENT)
+              ? { code: "KERNEL_E_NOT_FOUND" }
+              : { code: "KERNEL_E_REJECTED", errno, message },
+          );
       }
       if (seq === d.last) this.completeWrite(d, null);
       return true;
@@ -350,14 +536,86 @@ export class NetlinkRouteTable implements RouteTable {
     return r;
   }
 
+  /**
+   * Our routes, each with what it forwards through: a route naming one of
+   * our nexthop objects gets the object's nexthops (whether or not the
+   * kernel also expands them, `net.ipv4.nexthop_compat_mode`). The objects
+   * are re-read first, and afterwards those of ours that no route names
+   * and no write used meanwhile are deleted.
+   */
   async dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>> {
+    let since = 0;
+    if (this.pool !== null) {
+      since = this.pool.beginDump();
+      this.poolLoad = null;
+      await this.loadPool();
+    }
     const out: KernelRoute[] = [];
+    const referenced = new Set<number>();
     for (const family of [6, 4] as const) {
       const r = await this.dump(family);
       if (!r.ok) return r;
-      for (const route of r.value) if (route.protocol === RTPROT_MAGNETITE) out.push(route);
+      for (const route of r.value) {
+        if (route.nhId !== null) referenced.add(route.nhId);
+        if (route.protocol !== RTPROT_MAGNETITE) continue;
+        const via = route.nhId === null ? undefined : this.pool?.resolve(route.nhId);
+        out.push(via === undefined ? route : { ...route, nexthops: via });
+      }
+    }
+    const pool = this.pool;
+    if (pool !== null) {
+      const garbage = pool.garbage(referenced, since);
+      if (garbage.length > 0) await this.deleteObjects(garbage);
     }
     return ok(out);
+  }
+
+  /**
+   * Delete every nexthop object of ours that no route names (after a
+   * `cleanupOnStop` has deleted our routes).
+   */
+  async release(): Promise<void> {
+    if (this.pool !== null) await this.dumpOurs();
+  }
+
+  /** Delete objects (groups before their members), one datagram, acked per object. */
+  private async deleteObjects(objects: readonly PoolObject[]): Promise<void> {
+    const waits: Promise<Result<void, RouteTableError>>[] = [];
+    const bytes = new Uint8Array(DELETE_NEXTHOP_LEN);
+    const dv = hostView(bytes);
+    for (const o of objects) {
+      const seq = this.nextSeq();
+      writeDeleteNexthopAt(bytes, dv, 0, bytes.length, o.id, NLM_F_ACK, seq);
+      waits.push(this.request(seq, bytes.slice()));
+    }
+    for (const r of await Promise.all(waits))
+      if (
+        r.ok ||
+        (r.error.code === "KERNEL_E_REJECTED" && (r.error.errno === ENOENT || r.error.errno === ESRCH))
+      )
+        this.stats.nexthopsCollected += 1;
+  }
+
+  /** Every nexthop object in the namespace (ours and others'). */
+  private dumpNexthops(): Promise<Result<KernelNexthopObject[], RouteTableError>> {
+    const seq = this.nextSeq();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(seq);
+        if (p === undefined) return;
+        this.stats.timeouts += 1;
+        this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
+      }, this.timeoutMs);
+      this.pending.set(seq, { kind: "nhdump", objects: [], resolve, timer });
+      this.flush();
+      this.stats.requests += 1;
+      const failed = this.send(encodeDumpNexthops(seq));
+      if (failed !== null) {
+        clearTimeout(timer);
+        this.pending.delete(seq);
+        resolve(err(failed));
+      }
+    });
   }
 
   /** Close the socket; requests still in flight resolve with `KERNEL_E_CLOSED`. */
@@ -377,19 +635,25 @@ export class NetlinkRouteTable implements RouteTable {
     return this.seq;
   }
 
-  private settle(
-    seq: number,
-    p: Pending,
-    r: Result<void, RouteTableError> | Result<KernelRoute[], RouteTableError>,
-  ): void {
+  /** Finish pending request `seq`: its answer (a dump's collected entries) on success, else the error. */
+  private settle(seq: number, p: Pending, r: Result<unknown, RouteTableError>): void {
     if (!this.pending.delete(seq)) return;
-    if (p.kind === "ack") {
-      p.batch.open -= 1;
-      if (p.batch.open === 0 && p.batch.timer !== undefined) clearTimeout(p.batch.timer);
-      p.resolve(r.ok ? ok(undefined) : r);
-    } else {
-      clearTimeout(p.timer);
-      p.resolve(r.ok ? ok(p.routes) : r);
+    switch (p.kind) {
+      case "ack":
+        p.batch.open -= 1;
+        if (p.batch.open === 0 && p.batch.timer !== undefined) clearTimeout(p.batch.timer);
+        p.resolve(r.ok ? ok(undefined) : r);
+        return;
+      case "dump":
+        clearTimeout(p.timer);
+        p.resolve(r.ok ? ok(p.routes) : r);
+        return;
+      case "nhdump":
+        clearTimeout(p.timer);
+        p.resolve(r.ok ? ok(p.objects) : r);
+        return;
+      default:
+        assertNever(p, "pending request");
     }
   }
 
@@ -483,6 +747,24 @@ export class NetlinkRouteTable implements RouteTable {
       this.stats.undecodable += 1;
       return;
     }
+    if (d.groups !== 0) {
+      // Notifications: objects changed or deleted by anyone (RTNLGRP_NEXTHOP), and
+      // links (RTNLGRP_LINK), whose loss makes the kernel drop their objects unannounced
+      // (admin down, unregistered, or neither running nor lower-up: as `nh_netdev_event`).
+      for (const r of replies.value) {
+        if (r.kind === "nexthop") {
+          this.stats.notifications += 1;
+          if (r.op === "del") this.pool?.removed(r.object.id);
+          else this.pool?.changed(r.object);
+        } else if (r.kind === "link") {
+          this.stats.notifications += 1;
+          const down =
+            r.op === "del" || (r.flags & IFF_UP) === 0 || (r.flags & (IFF_RUNNING | IFF_LOWER_UP)) === 0;
+          if (down) this.pool?.deviceDown(r.ifIndex);
+        }
+      }
+      return;
+    }
     for (const r of replies.value) {
       if (this.writes.length > 0) {
         if (r.kind === "ack" && this.writeReply(r.seq, 0, null)) continue;
@@ -494,14 +776,18 @@ export class NetlinkRouteTable implements RouteTable {
         case "route":
           if (p.kind === "dump" && r.op === "new") p.routes.push(r.route);
           break;
+        case "nexthop":
+          if (p.kind === "nhdump" && r.op === "new") p.objects.push(r.object);
+          break;
         case "done":
         case "ack":
-          this.settle(r.seq, p, p.kind === "dump" ? ok(p.routes) : ok(undefined));
+          this.settle(r.seq, p, ok(undefined));
           break;
         case "error":
           this.stats.errors += 1;
           this.settle(r.seq, p, err({ code: "KERNEL_E_REJECTED", errno: r.errno, message: r.message }));
           break;
+        case "link": // only as a notification (above)
         case "other":
           break;
         default:
@@ -509,6 +795,33 @@ export class NetlinkRouteTable implements RouteTable {
       }
     }
   }
+}
+
+/** The creation request of a pool object; null when its gateway is not an address of its family. */
+function objectSpec(o: PoolObject): NexthopObjectSpec | null {
+  if (o.members !== null)
+    return {
+      kind: "group",
+      id: o.id,
+      members: o.members.map((m) => ({ id: m.object.id, weight: m.weight })),
+    };
+  const s = o.single;
+  if (s === null) return null;
+  const gateway = s.gateway === null ? null : gatewayBytes(s.family, s.gateway);
+  if (s.gateway !== null && gateway === null) return null;
+  return { kind: "single", id: o.id, family: s.family, gateway, ifIndex: s.ifIndex };
+}
+
+/** Why a group's member failed to be created, if one did. */
+function firstMemberFailure(
+  o: PoolObject,
+  failed: ReadonlyMap<PoolObject, RouteTableError>,
+): RouteTableError | undefined {
+  for (const m of o.members ?? []) {
+    const why = failed.get(m.object);
+    if (why !== undefined) return why;
+  }
+  return undefined;
 }
 
 /**
@@ -534,5 +847,18 @@ export function openNetlinkRouteTable(
     });
   }
   sock.unref();
-  return ok(new NetlinkRouteTable(sock, options.metric ?? DEFAULT_ROUTE_METRIC, options.timeoutMs ?? 5000));
+  let pool: NexthopPool | null = null;
+  if (options.nexthopObjects ?? true) {
+    try {
+      // A kernel without nexthop objects has no such group either: then gateways inline.
+      sock.addMembership(RTNLGRP_NEXTHOP);
+      sock.addMembership(RTNLGRP_LINK);
+      pool = new NexthopPool(options.nexthopIdBase);
+    } catch {
+      pool = null;
+    }
+  }
+  return ok(
+    new NetlinkRouteTable(sock, options.metric ?? DEFAULT_ROUTE_METRIC, options.timeoutMs ?? 5000, pool),
+  );
 }

@@ -282,7 +282,7 @@ export class RouteSync {
     return this.drifting;
   }
 
-  /** Stop the drift check; with `cleanupOnStop`, delete every route of ours. */
+  /** Stop the drift check; with `cleanupOnStop`, delete every route of ours (and then the table's nexthop objects). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -300,6 +300,7 @@ export class RouteSync {
       })),
     );
     this.entries.clear();
+    await this.opts.table.release?.();
   }
 
   /** The entry of `key`'s route, created (wanting and holding nothing) if absent. */

@@ -50,6 +50,8 @@ export interface RouteTable {
   writeBatch(ops: readonly RouteOp[]): Promise<RouteBatchResult>;
   /** Every route with our protocol number, in every table. */
   dumpOurs(): Promise<Result<KernelRoute[], RouteTableError>>;
+  /** Delete what the table keeps beside routes (nexthop objects) that no route uses any more. */
+  release?(): Promise<void>;
 }
 
 const keyOf = (k: RouteKey): string => `${k.family}|${k.dst}/${k.dstLen}|${k.table ?? RT_TABLE_MAIN}`;
@@ -78,6 +80,7 @@ export class MemoryRouteTable implements RouteTable {
       scope: RT_SCOPE_UNIVERSE,
       type: RTN_UNICAST,
       nexthops: route.nexthops,
+      nhId: null,
     });
     return ok(undefined);
   }

@@ -10,7 +10,7 @@
  */
 import { err, ok, type Result } from "../../protocols/common/result.js";
 import { GROUPS, readGroups } from "../../protocols/common/ip-text.js";
-import { formatIpv4, formatIpv6, ipv4Bytes, ipv6Bytes } from "../../protocols/ddm/ip.js";
+import { formatIpv4, formatIpv6, ipv4Bytes } from "../../protocols/ddm/ip.js";
 import {
   AF_INET,
   AF_INET6,
@@ -31,11 +31,17 @@ import {
   RTA_DST,
   RTA_GATEWAY,
   RTA_MULTIPATH,
+  RTA_NH_ID,
   RTA_OIF,
   RTA_PRIORITY,
   RTA_TABLE,
   RTM_DELROUTE,
+  IFINFOMSG_LEN,
+  RTM_DELLINK,
+  RTM_DELNEXTHOP,
   RTM_GETROUTE,
+  RTM_NEWLINK,
+  RTM_NEWNEXTHOP,
   RTM_NEWROUTE,
   RTMSG_LEN,
   RTN_UNICAST,
@@ -52,6 +58,7 @@ import {
   type NlMessage,
   readU32,
 } from "./netlink.js";
+import { decodeNexthopObject, gatewayBytes, type KernelNexthopObject } from "./nexthop-codec.js";
 import type { RouteKey } from "./routes.js";
 
 /** One nexthop of a route. */
@@ -75,7 +82,13 @@ export interface KernelRoute {
   readonly priority: number | null;
   readonly scope: number;
   readonly type: number;
+  /**
+   * What the route forwards through: its own gateways, or (`nhId` set) the
+   * nexthop object's, resolved by the table that read it.
+   */
   readonly nexthops: readonly KernelNexthop[];
+  /** RTA_NH_ID: the nexthop object the route names, or null for inline gateways. */
+  readonly nhId: number | null;
 }
 
 /** Fields a caller supplies for a route of ours; the rest have defaults. */
@@ -90,29 +103,6 @@ export interface RouteSpec {
 
 /** Encoding failures: programmer or config input, never kernel input. */
 export type RouteEncodeCode = "NL_E_BAD_ADDRESS" | "NL_E_BAD_PREFIX_LEN" | "NL_E_BAD_WEIGHT";
-
-/**
- * Gateways repeat across every route through a neighbour (DDM has a handful
- * of nexthops and tens of thousands of destinations), so their bytes are
- * parsed once and kept; the cache is bounded and simply cleared when full.
- * Destinations are unique per route and parsed each time.
- */
-const gatewayCache = new Map<string, Uint8Array>();
-const GATEWAY_CACHE_MAX = 4096;
-
-function gatewayBytes(family: 4 | 6, text: string): Uint8Array | null {
-  const key = family === 6 ? text : `4|${text}`;
-  const hit = gatewayCache.get(key);
-  if (hit !== undefined) return hit;
-  const b = addrBytes(family, text);
-  if (b === null) return null;
-  if (gatewayCache.size >= GATEWAY_CACHE_MAX) gatewayCache.clear();
-  gatewayCache.set(key, b);
-  return b;
-}
-
-const addrBytes = (family: 4 | 6, text: string): Uint8Array | null =>
-  family === 6 ? ipv6Bytes(text) : ipv4Bytes(text);
 
 /** What `writeRouteAt` returns when the request does not fit before `limit`. */
 export const NO_ROOM = -1;
@@ -165,7 +155,9 @@ function u32Attr(dv: DataView, o: number, type: number, v: number): number {
  * of weight 1) or RTA_MULTIPATH; nexthops only `withNexthops`. Returns the
  * offset after it; `NO_ROOM` when it would pass `limit` (nothing written);
  * another negative code (`writeRouteError`) for a bad route. Every
- * attribute here is a multiple of 4 bytes, so no padding is needed. A
+ * attribute here is a multiple of 4 bytes, so no padding is needed. With
+ * `nhId` (> 0) and `withNexthops`, the route names that nexthop object
+ * (RTA_NH_ID) instead of carrying its gateways. A
  * request costs no allocation: the batch path (`netlink-table.ts`) packs
  * tens of thousands into reused datagrams.
  */
@@ -180,12 +172,14 @@ export function writeRouteAt(
   priority: number | null,
   withNexthops: boolean,
   seq: number,
+  nhId = 0,
 ): number {
   const family = spec.family;
   const max = family === 6 ? 128 : 32;
   const dstLen = spec.dstLen;
   if (!Number.isInteger(dstLen) || dstLen < 0 || dstLen > max) return BAD_PREFIX_LEN;
-  const nhs = withNexthops ? (spec.nexthops ?? []) : [];
+  const byObject = withNexthops && nhId > 0;
+  const nhs = withNexthops && !byObject ? (spec.nexthops ?? []) : [];
   const alen = family === 6 ? 16 : 4;
   // Gateways first (their bytes are cached), then the destination, which for
   // IPv6 is parsed into GROUPS and must be written before anything parses again.
@@ -202,6 +196,7 @@ export function writeRouteAt(
   const single = nhs.length === 1 && nhs[0]?.weight === 1;
   if (single) nhLen = (gws[0] === null ? 0 : 4 + alen) + 8;
   else if (nhs.length > 0) nhLen += 4;
+  else if (byObject) nhLen = 8;
   const len =
     NLMSG_HDRLEN + RTMSG_LEN + (dstLen > 0 ? 4 + alen : 0) + 8 + (priority === null ? 0 : 8) + nhLen;
   if (at + len > limit) return NO_ROOM;
@@ -235,7 +230,8 @@ export function writeRouteAt(
   }
   o = u32Attr(dv, o, RTA_TABLE, table);
   if (priority !== null) o = u32Attr(dv, o, RTA_PRIORITY, priority);
-  if (single) {
+  if (byObject) o = u32Attr(dv, o, RTA_NH_ID, nhId);
+  else if (single) {
     const g = gws[0] ?? null;
     if (g !== null) {
       out.set(g, attr(dv, o, RTA_GATEWAY, alen));
@@ -328,6 +324,21 @@ export type RouteReply =
   /** `errno` is positive (the kernel sends it negated); `message` is the extended ack text, if any. */
   | { readonly kind: "error"; readonly seq: number; readonly errno: number; readonly message: string | null }
   | { readonly kind: "done"; readonly seq: number }
+  /** A link's state (an RTNLGRP_LINK notification): its index and `IFF_*` flags; `del` when it is gone. */
+  | {
+      readonly kind: "link";
+      readonly seq: number;
+      readonly op: "new" | "del";
+      readonly ifIndex: number;
+      readonly flags: number;
+    }
+  /** A nexthop object: a dump entry, or a notification (RTNLGRP_NEXTHOP) of a change or deletion. */
+  | {
+      readonly kind: "nexthop";
+      readonly seq: number;
+      readonly op: "new" | "del";
+      readonly object: KernelNexthopObject;
+    }
   /** A message type we do not interpret (NOOP, a non-route family, …). */
   | { readonly kind: "other"; readonly seq: number; readonly type: number };
 
@@ -403,6 +414,7 @@ function decodeRoute(m: NlMessage): Result<RouteReply, NetlinkDecodeError> {
   let gateway: string | null = null;
   let oif = 0;
   let multipath: KernelNexthop[] | null = null;
+  let nhId: number | null = null;
   for (const a of attrs.value) {
     switch (a.type) {
       case RTA_DST: {
@@ -419,11 +431,13 @@ function decodeRoute(m: NlMessage): Result<RouteReply, NetlinkDecodeError> {
       }
       case RTA_OIF:
       case RTA_TABLE:
-      case RTA_PRIORITY: {
+      case RTA_PRIORITY:
+      case RTA_NH_ID: {
         const n = readU32(a.value);
         if (n === null) return short(a.offset, `u32 attribute ${a.type}`);
         if (a.type === RTA_OIF) oif = n;
         else if (a.type === RTA_TABLE) table = n;
+        else if (a.type === RTA_NH_ID) nhId = n;
         else priority = n;
         break;
       }
@@ -452,6 +466,7 @@ function decodeRoute(m: NlMessage): Result<RouteReply, NetlinkDecodeError> {
       scope: p[6] ?? 0,
       type: p[7] ?? 0,
       nexthops,
+      nhId,
     },
   });
 }
@@ -496,7 +511,22 @@ export function decodeReplies(buf: Uint8Array): Result<RouteReply[], NetlinkDeco
     if (type === NLMSG_ERROR) r = decodeError(m);
     else if (type === NLMSG_DONE) r = ok({ kind: "done", seq });
     else if (type === RTM_NEWROUTE || type === RTM_DELROUTE) r = decodeRoute(m);
-    else r = ok({ kind: "other", seq, type });
+    else if (type === RTM_NEWLINK || type === RTM_DELLINK) {
+      if (m.payload.length < IFINFOMSG_LEN) return short(NLMSG_HDRLEN, "ifinfomsg");
+      const p = hostView(m.payload);
+      r = ok({
+        kind: "link",
+        seq,
+        op: type === RTM_NEWLINK ? "new" : "del",
+        ifIndex: p.getInt32(4, HOST_LE),
+        flags: p.getUint32(8, HOST_LE),
+      });
+    } else if (type === RTM_NEWNEXTHOP || type === RTM_DELNEXTHOP) {
+      const o = decodeNexthopObject(m);
+      r = o.ok
+        ? ok({ kind: "nexthop", seq, op: type === RTM_NEWNEXTHOP ? "new" : "del", object: o.value })
+        : o;
+    } else r = ok({ kind: "other", seq, type });
     if (!r.ok) return r;
     out.push(r.value);
   }

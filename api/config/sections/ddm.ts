@@ -73,6 +73,11 @@ export const DdmSection = Type.Object(
       description:
         "metric of the kernel routes DDM installs (protocol 221); keep it distinct from other routes' metrics so DDM never replaces them",
     }),
+    "nexthop-objects": Type.Boolean({
+      default: true,
+      description:
+        "route through kernel nexthop objects (Linux 5.3 or later; ids from 0x7dd00000, protocol 221): one object per neighbour and one group per ECMP set, which the kernel shares between routes; false writes each route's gateways inline. A kernel without them falls back to inline gateways by itself",
+    }),
     "route-adopt-window": Duration({
       default: "30s",
       min: "0ms",

@@ -23,6 +23,7 @@ const kernel = (s: RouteSpec): KernelRoute => ({
   scope: 0,
   type: 1,
   nexthops: [...s.nexthops].reverse(),
+  nhId: null,
 });
 
 describe("route sync diff", () => {

@@ -191,6 +191,7 @@ describe("rtnetlink replies", () => {
         scope: 0,
         type: 1,
         nexthops: [{ gateway: "fe80::2", ifIndex: 3, weight: 1 }],
+        nhId: null,
       },
       {
         family: 6,
@@ -205,6 +206,7 @@ describe("rtnetlink replies", () => {
           { gateway: "fe80::2", ifIndex: 3, weight: 1 },
           { gateway: "fe80::3", ifIndex: 5, weight: 2 },
         ],
+        nhId: null,
       },
     ] satisfies KernelRoute[]);
     assert.ok(routes.some((r) => r.dst === "fe80::" && r.protocol === 2 && r.nexthops[0]?.gateway === null));
