@@ -135,7 +135,8 @@ export function startExchangeServer(
         send(res, 500, JSON.stringify({ code: "DDM_E_XCHG_INTERNAL", detail: String(e) }));
     });
   });
-  // Peers open a connection per request (ddmd's client does); do not hold idle ones for long.
+  // ddmd's client opens a connection per request; ours keeps one for its next push
+  // (`IDLE_MS`, below this). Either way, do not hold idle ones for long.
   server.keepAliveTimeout = 2000;
   return new Promise((resolve) => {
     const onError = (e: Error) => resolve(err(e));
