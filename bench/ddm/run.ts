@@ -74,6 +74,34 @@ const load = (): string =>
     .map((x) => x.toFixed(2))
     .join(" ");
 
+/** Busy and total jiffies of the whole machine so far (/proc/stat's `cpu` line). */
+function machineTicks(): [number, number] {
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return [total - idle, total];
+}
+
+/**
+ * Wait until the machine is idle (under 10 % busy over 200 ms, at most 10 s): the kernel
+ * frees the previous round's namespaces (hundreds of thousands of routes) in its own
+ * workers after they are deleted, and that work must not land inside the next window.
+ * Returns the ms waited.
+ */
+async function machineQuiet(): Promise<number> {
+  const t0 = performance.now();
+  let [busy0, total0] = machineTicks();
+  while (performance.now() - t0 < 10_000) {
+    await new Promise((r) => setTimeout(r, 200));
+    const [busy, total] = machineTicks();
+    const share = total > total0 ? (busy - busy0) / (total - total0) : 1;
+    if (share < 0.1) break;
+    busy0 = busy;
+    total0 = total;
+  }
+  return performance.now() - t0;
+}
+
 /** [user + system, system] CPU seconds of a process so far (/proc/PID/stat fields 14, 15; 100 ticks/s). */
 function cpuSplit(pid: number | undefined): [number, number] {
   if (pid === undefined) return [0, 0];
@@ -255,6 +283,8 @@ async function bench(n: number, round: number): Promise<void> {
     for (const r of lab.all()) await until(`${r.name} in Exchange`, 30_000, () => exchange(lab, r));
     conv = await Convergence.open(lab);
     conv.prepare(n);
+    const quietMs = await machineQuiet();
+    if (values.verbose) console.log(`${tag}: machine quiet after ${quietMs.toFixed(0)} ms`);
 
     const cpu0 = cpuOf(lab);
     const load0 = load();
