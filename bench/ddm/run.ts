@@ -76,7 +76,11 @@ const load = (): string =>
 
 /** Busy and total jiffies of the whole machine so far (/proc/stat's `cpu` line). */
 function machineTicks(): [number, number] {
-  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const total = f.reduce((a, b) => a + b, 0);
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   return [total - idle, total];
