@@ -11,13 +11,16 @@ import { assertNever } from "../../protocols/common/assert-never.js";
 import {
   DdmRib,
   type DdmEvent,
+  type FibChange,
   formatNet,
+  ipv6NetworkAddr,
   type LocalRouter,
   type Nexthop,
   type PrefixSet,
   type RibOutcome,
 } from "../../protocols/ddm/index.js";
-import { fibChangeToOp } from "../../dataplane/kernel/routes.js";
+import { RT_TABLE_MAIN } from "../../dataplane/kernel/constants.js";
+import { nexthopSetsOf } from "../../dataplane/kernel/routes.js";
 import type { RouteSync } from "../../dataplane/kernel/route-sync.js";
 import type { StoreOp } from "../../dataplane/store/index.js";
 import type { ActorContext, ActorRef, ActorSpec } from "../runtime/index.js";
@@ -71,14 +74,23 @@ export function routerSpec(deps: RouterDeps): ActorSpec<RouterMsg, RouterState> 
     s.interfaces.get(ifName)?.tell({ t: "imported", prefixes: cur.prefixes, tunnels: cur.tunnels });
   };
 
-  const apply = (s: RouterState, o: RibOutcome, from: Nexthop, ctx: ActorContext<RouterMsg>): void => {
-    const ifIndexOf = (n: string): number | undefined => s.ifIndex.get(n);
-    for (const change of o.fib) {
-      const op = fibChangeToOp(change, ifIndexOf);
-      // fibChangeToOp's destination is the RIB's canonical text.
-      if (op.op === "replace") routes.set(op.route, op.route, true);
-      else routes.set(op.key, null, true);
+  /**
+   * Hand FIB changes to the kernel route sync: each destination's set of
+   * nexthops on interfaces with a known index, or no route when none is
+   * left (spec §1.8). The kernel wants the network address; DDM keeps host
+   * bits as announced. The RIB's destination text is canonical.
+   */
+  const program = (s: RouterState, changes: readonly FibChange[]): void => {
+    const setOf = nexthopSetsOf((n) => s.ifIndex.get(n));
+    for (const c of changes) {
+      const d = c.destination;
+      const set = setOf(c.nexthops);
+      routes.setRoute(6, ipv6NetworkAddr(d), d.len, RT_TABLE_MAIN, set.length === 0 ? null : set, true);
     }
+  };
+
+  const apply = (s: RouterState, o: RibOutcome, from: Nexthop, ctx: ActorContext<RouterMsg>): void => {
+    program(s, o.fib);
     if (o.loops.length > 0)
       ctx.log.debug(
         { from: nexthopKey(from), loops: o.loops.length },
@@ -148,12 +160,10 @@ export function routerSpec(deps: RouterDeps): ActorSpec<RouterMsg, RouterState> 
           if (m.ifIndex === null) s.ifIndex.delete(m.ifName);
           else s.ifIndex.set(m.ifName, m.ifIndex);
           // Re-derive the routes through this interface with the new index.
-          for (const c of s.rib.fib()) {
-            if (!c.nexthops.some((n) => n.ifName === m.ifName)) continue;
-            const op = fibChangeToOp(c, (n) => s.ifIndex.get(n));
-            if (op.op === "replace") routes.set(op.route, op.route, true);
-            else routes.set(op.key, null, true);
-          }
+          program(
+            s,
+            s.rib.fib().filter((c) => c.nexthops.some((n) => n.ifName === m.ifName)),
+          );
           return s;
         }
         case "update":

@@ -159,7 +159,22 @@ interface Entry {
   next: Entry | undefined;
   /** The key to delete with when nothing is desired: as the delete asked, or (null) from the fields above. */
   key: RouteKey | null;
-  desired: RouteSpec | null;
+  /**
+   * The desired nexthops, or null for no route. With the fields above and
+   * `priority` an entry is its own `RouteSpec` (the batch is handed the
+   * entry): no spec object per change is allocated and kept alive until the
+   * next one replaces it (each was copied by the scavenger, then died old).
+   */
+  nexthops: readonly KernelNexthop[] | null;
+  priority: number | undefined;
+  /**
+   * A value set while the entry's write is in flight (`undefined`: none).
+   * The entry is the spec the table is writing, so it does not change
+   * under the table (which may read it later); the value moves in when the
+   * write lands.
+   */
+  later: readonly KernelNexthop[] | null | undefined;
+  laterPriority: number | undefined;
   /**
    * What the kernel holds: its nexthops, `null` for no route, `undefined`
    * for unknown (a write failed). Known from the dump at start (adoption),
@@ -170,6 +185,19 @@ interface Entry {
    */
   installed: readonly KernelNexthop[] | null | undefined;
   phase: Phase;
+}
+
+/** An entry that wants a route, as the `RouteSpec` it is. */
+type Wanting = Entry & { readonly nexthops: readonly KernelNexthop[] };
+const wants = (e: Entry): e is Wanting => e.nexthops !== null;
+
+/** What an entry wants as a plain spec (the value set last, in flight or not), or null. */
+function specOf(e: Entry): RouteSpec | null {
+  const nexthops = e.later === undefined ? e.nexthops : e.later;
+  const priority = e.later === undefined ? e.priority : e.laterPriority;
+  if (nexthops === null) return null;
+  const s = { family: e.family, dst: e.dst, dstLen: e.dstLen, table: e.table, nexthops };
+  return priority === undefined ? s : { ...s, priority };
 }
 
 /** The key of an entry's route, from its own fields. */
@@ -215,7 +243,7 @@ export class RouteSync {
     this.adoptUntil = this.now() + this.opts.adoptMs;
     const cur = await this.opts.table.dumpOurs();
     if (cur.ok) {
-      for (const r of cur.value) this.entry(r, false).installed = r.nexthops;
+      for (const r of cur.value) this.entryOf(r, false).installed = r.nexthops;
       this.opts.onEvent?.({ kind: "adopted", routes: cur.value.length });
     } else this.opts.onEvent?.({ kind: "dump-failed", error: cur.error });
     this.arm();
@@ -226,19 +254,42 @@ export class RouteSync {
    * its key). `canonicalDst`: the destination text is canonical already.
    */
   set(key: RouteKey, spec: RouteSpec | null, canonicalDst = false): void {
-    const e = this.entry(key, canonicalDst);
-    e.desired = spec;
+    const e = this.entry(key.family, key.dst, key.dstLen, key.table ?? RT_TABLE_MAIN, canonicalDst);
     if (spec === null) e.key = key;
+    this.want(e, spec === null ? null : spec.nexthops, spec?.priority);
+  }
+
+  /**
+   * `set` by the route's fields: `nexthops` (a non-empty set) or null for
+   * no route. The burst path (the DDM router): no key or spec object.
+   */
+  setRoute(
+    family: 4 | 6,
+    dst: string,
+    dstLen: number,
+    table: number,
+    nexthops: readonly KernelNexthop[] | null,
+    canonicalDst = false,
+  ): void {
+    const e = this.entry(family, dst, dstLen, table, canonicalDst);
+    if (nexthops === null) e.key = null;
+    this.want(e, nexthops, undefined);
+  }
+
+  private want(e: Entry, nexthops: readonly KernelNexthop[] | null, priority: number | undefined): void {
     switch (e.phase) {
       case Phase.InFlight:
-        e.phase = Phase.InFlightAgain;
-        return;
       case Phase.InFlightAgain:
+        e.later = nexthops;
+        e.laterPriority = priority;
+        e.phase = Phase.InFlightAgain;
         return;
       case Phase.Dirty:
       case Phase.Idle:
         break;
     }
+    e.nexthops = nexthops;
+    e.priority = priority;
     if (this.holds(e)) {
       // Already so in the kernel; a write queued earlier for another value is dropped.
       if (e.phase === Phase.Dirty) this.dirty.delete(e);
@@ -264,7 +315,10 @@ export class RouteSync {
   /** The desired routes (for tests and the API). */
   desiredRoutes(): RouteSpec[] {
     const out: RouteSpec[] = [];
-    for (const e of this.all()) if (e.desired !== null) out.push(e.desired);
+    for (const e of this.all()) {
+      const spec = specOf(e);
+      if (spec !== null) out.push(spec);
+    }
     return out;
   }
 
@@ -304,21 +358,27 @@ export class RouteSync {
   }
 
   /** The entry of `key`'s route, created (wanting and holding nothing) if absent. */
-  private entry(key: RouteKey, canonicalDst: boolean): Entry {
-    const dst = canonicalDst ? key.dst : canonical(key.family, key.dst);
-    const table = key.table ?? RT_TABLE_MAIN;
+  private entryOf(key: RouteKey, canonicalDst: boolean): Entry {
+    return this.entry(key.family, key.dst, key.dstLen, key.table ?? RT_TABLE_MAIN, canonicalDst);
+  }
+
+  private entry(family: 4 | 6, addr: string, dstLen: number, table: number, canonicalDst: boolean): Entry {
+    const dst = canonicalDst ? addr : canonical(family, addr);
     for (let e = this.entries.head(dst); e !== undefined; e = e.next)
-      if (e.dstLen === key.dstLen && e.table === table && e.family === key.family) return e;
+      if (e.dstLen === dstLen && e.table === table && e.family === family) return e;
     const e: Entry = {
-      family: key.family,
+      family,
       dst,
-      dstLen: key.dstLen,
+      dstLen,
       table,
       next: undefined,
-      // Not the caller's key: a route's spec doubles as its key, and keeping the
-      // first spec alive in every entry doubled the sync's long-lived objects.
+      // Not the caller's key: keeping the first key alive in every entry
+      // doubled the sync's long-lived objects.
       key: null,
-      desired: null,
+      nexthops: null,
+      priority: undefined,
+      later: undefined,
+      laterPriority: undefined,
       installed: null,
       phase: Phase.Idle,
     };
@@ -335,12 +395,12 @@ export class RouteSync {
   private holds(e: Entry): boolean {
     const have = e.installed;
     if (have === undefined) return false;
-    return e.desired === null ? have === null : have !== null && sameNexthops(have, e.desired.nexthops);
+    return e.nexthops === null ? have === null : have !== null && sameNexthops(have, e.nexthops);
   }
 
   /** Drop an entry that holds nothing and wants nothing (keeps the map the size of the table). */
   private forgetIfEmpty(e: Entry): void {
-    if (e.phase === Phase.Idle && e.desired === null && e.installed === null) this.entries.remove(e.dst, e);
+    if (e.phase === Phase.Idle && e.nexthops === null && e.installed === null) this.entries.remove(e.dst, e);
   }
 
   private arm(): void {
@@ -370,7 +430,7 @@ export class RouteSync {
     for (const r of cur.value) {
       const k = routeKeyString(r);
       seen.add(k);
-      if (!busy(k)) this.entry(r, false).installed = r.nexthops;
+      if (!busy(k)) this.entryOf(r, false).installed = r.nexthops;
     }
     const desired = new Map<string, RouteSpec>();
     for (const e of this.all()) {
@@ -379,15 +439,15 @@ export class RouteSync {
         e.installed = null;
         this.forgetIfEmpty(e);
       }
-      if (e.desired !== null) desired.set(k, e.desired);
+      if (wants(e)) desired.set(k, e);
     }
     const d = diffRoutes(desired, cur.value, busy, () => adopting);
     if (d.replace.length + d.remove.length === 0) return d;
     // Skipped keys are idle, so they go straight to the queue.
-    for (const r of d.replace) this.queue(this.entry(r, false));
+    for (const r of d.replace) this.queue(this.entryOf(r, false));
     // A removal has no desired spec, so the entry's key is what gets deleted.
     for (const k of d.remove) {
-      const e = this.entry(k, false);
+      const e = this.entryOf(k, false);
       e.key = k;
       this.queue(e);
     }
@@ -423,14 +483,15 @@ export class RouteSync {
     if (this.writing) return;
     const ops: RouteOp[] = [];
     const batch: Entry[] = [];
+    /** What each op writes: the entry may change again before the batch lands. */
+    const sent: (readonly KernelNexthop[] | null)[] = [];
     for (const e of this.dirty) {
       if (ops.length >= this.maxInFlight) break;
       this.dirty.delete(e);
       e.phase = Phase.InFlight;
-      ops.push(
-        e.desired === null ? { op: "delete", key: e.key ?? keyOf(e) } : { op: "replace", route: e.desired },
-      );
+      ops.push(wants(e) ? { op: "replace", route: e } : { op: "delete", key: e.key ?? keyOf(e) });
       batch.push(e);
+      sent.push(e.nexthops);
     }
     if (ops.length === 0) {
       if (this.skipped !== this.skippedReported) this.report(0, 0);
@@ -440,7 +501,7 @@ export class RouteSync {
     this.writing = true;
     this.inFlight = ops.length;
     this.writes += ops.length;
-    void this.opts.table.writeBatch(ops).then((failed) => this.landed(batch, ops, failed));
+    void this.opts.table.writeBatch(ops).then((failed) => this.landed(batch, sent, failed));
   }
 
   private report(written: number, failed: number): void {
@@ -449,23 +510,31 @@ export class RouteSync {
     this.opts.onEvent?.({ kind: "written", written, failed, skipped });
   }
 
-  private landed(batch: readonly Entry[], ops: readonly RouteOp[], failed: RouteBatchResult): void {
+  private landed(
+    batch: readonly Entry[],
+    sent: readonly (readonly KernelNexthop[] | null)[],
+    failed: RouteBatchResult,
+  ): void {
     this.writing = false;
     this.inFlight = 0;
     let failures = 0;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i];
-      const op = ops[i];
-      if (e === undefined || op === undefined) continue;
+      if (e === undefined) continue;
       const error = failed.size === 0 ? undefined : failed.get(i);
       if (error === undefined || error.code === "KERNEL_E_NOT_FOUND") {
-        e.installed = op.op === "replace" ? op.route.nexthops : null;
+        e.installed = sent[i] ?? null;
       } else {
         // Not retried at once (a rejected route would spin); the next drift check repairs it.
         e.installed = undefined;
         this.failures += 1;
         failures += 1;
         this.opts.onEvent?.({ kind: "write-failed", key: entryKey(e), error });
+      }
+      if (e.later !== undefined) {
+        e.nexthops = e.later;
+        e.priority = e.laterPriority;
+        e.later = undefined;
       }
       if (e.phase === Phase.InFlightAgain && !this.holds(e)) {
         e.phase = Phase.Dirty;

@@ -7,7 +7,7 @@
  */
 import { err, ok, type Result } from "../../protocols/common/result.js";
 import { type Ipv6Net, ipv6NetworkAddr } from "../../protocols/ddm/ip.js";
-import type { FibChange } from "../../protocols/ddm/rib.js";
+import type { FibChange, Nexthop } from "../../protocols/ddm/rib.js";
 import { RT_TABLE_MAIN, RTPROT_MAGNETITE, RT_SCOPE_UNIVERSE, RTN_UNICAST } from "./constants.js";
 import type { KernelNexthop, KernelRoute, RouteSpec } from "./rtnetlink.js";
 
@@ -123,17 +123,53 @@ export function fibChangeToOp(
   table: number = RT_TABLE_MAIN,
 ): { readonly op: "replace"; readonly route: RouteSpec } | { readonly op: "delete"; readonly key: RouteKey } {
   const d: Ipv6Net = change.destination;
-  const list: KernelNexthop[] = [];
-  for (const n of change.nexthops) {
-    const ifIndex = ifIndexOf(n.ifName);
-    if (ifIndex !== undefined) list.push(kernelNexthop(n.addr, ifIndex));
-  }
-  const nexthops = internNexthops(list);
+  const nexthops = kernelNexthops(change.nexthops, ifIndexOf);
   // The kernel wants the network address; DDM keeps host bits as announced.
   const dst: string = ipv6NetworkAddr(d);
   return nexthops.length === 0
     ? { op: "delete", key: { family: 6, dst, dstLen: d.len, table } }
     : { op: "replace", route: { family: 6, dst, dstLen: d.len, table, nexthops } };
+}
+
+/** A RIB nexthop set as an interned kernel set (empty when no nexthop's interface has an index). */
+export function kernelNexthops(nexthops: readonly Nexthop[], ifIndexOf: IfIndexOf): readonly KernelNexthop[] {
+  const list: KernelNexthop[] = [];
+  for (const n of nexthops) {
+    const ifIndex = ifIndexOf(n.ifName);
+    if (ifIndex !== undefined) list.push(kernelNexthop(n.addr, ifIndex));
+  }
+  return internNexthops(list);
+}
+
+/**
+ * `kernelNexthops` for one burst of FIB changes under one interface-index
+ * view (the router's handling of one update): the last set is remembered,
+ * and the changes of a burst nearly all share it (everything one peer
+ * announced, through the same one or two neighbours). Comparing a set's
+ * address and interface texts is cheaper than the index lookup, the
+ * nexthop cache's two and the set cache's one or two per change.
+ */
+export function nexthopSetsOf(
+  ifIndexOf: IfIndexOf,
+): (nexthops: readonly Nexthop[]) => readonly KernelNexthop[] {
+  let lastIn: readonly Nexthop[] | null = null;
+  let lastOut: readonly KernelNexthop[] = [];
+  return (nexthops) => {
+    if (lastIn !== null && sameRibSet(nexthops, lastIn)) return lastOut;
+    lastOut = kernelNexthops(nexthops, ifIndexOf);
+    lastIn = nexthops;
+    return lastOut;
+  };
+}
+
+function sameRibSet(a: readonly Nexthop[], b: readonly Nexthop[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Nexthop;
+    const y = b[i] as Nexthop;
+    if (x !== y && (x.addr !== y.addr || x.ifName !== y.ifName)) return false;
+  }
+  return true;
 }
 
 /**

@@ -98,7 +98,7 @@ export interface RouteSpec {
   readonly dstLen: number;
   readonly nexthops: readonly KernelNexthop[];
   readonly table?: number;
-  readonly priority?: number;
+  readonly priority?: number | undefined;
 }
 
 /** Encoding failures: programmer or config input, never kernel input. */

@@ -67,6 +67,7 @@ export {
   type Ipv4Net,
   type Ipv6Addr,
   type Ipv6Net,
+  ipv6NetworkAddr,
   ipv6NetworkBytes,
   parseIpNet,
   parseIpv6,

@@ -597,6 +597,13 @@ export class DdmRib {
 /** A destination's nexthops, sorted by key for stable output. */
 function sortedNexthops(d: Dest): Nexthop[] {
   const vs = d.vias;
+  // One or two neighbours (a server behind two transits): no scratch arrays.
+  if (vs.length === 1) return [(vs[0] as Via).nexthop];
+  if (vs.length === 2) {
+    const a = vs[0] as Via;
+    const b = vs[1] as Via;
+    return b.key < a.key ? [b.nexthop, a.nexthop] : [a.nexthop, b.nexthop];
+  }
   // Insertion by key: sets are a few neighbours, and this runs once per FIB change.
   const out: Nexthop[] = [];
   const keys: string[] = [];
