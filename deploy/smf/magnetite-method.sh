@@ -20,7 +20,8 @@ case "$1" in
 start)
   mkdir -p "$STATE_DIR" || exit $SMF_EXIT_ERR_FATAL
   "$NODE" "$ROOT/bin/magnetite.js" config check "$CONFIG" || exit $SMF_EXIT_ERR_CONFIG
-  exec "$NODE" "$ROOT/bin/magnetite.js" daemon --config "$CONFIG" --state-dir "$STATE_DIR" \
+  # Node flags as in api/cli/node-flags.ts (why: see there).
+  exec "$NODE" --initial-old-space-size=128 "$ROOT/bin/magnetite.js" daemon --config "$CONFIG" --state-dir "$STATE_DIR" \
     --api "$API" --log-level "$LOG_LEVEL"
   ;;
 *)

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { DAEMON_NODE_FLAGS } from "../../api/cli/node-flags.js";
 
 const fromSource = import.meta.url.endsWith(".ts");
 const entry = fileURLToPath(new URL(`../../api/cli/main.${fromSource ? "ts" : "js"}`, import.meta.url));
@@ -86,7 +87,11 @@ export class CliProcess {
 
 /** Start `magnetite ARGS…`. */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
-  const execArgv = fromSource ? ["--import", "tsx"] : [];
+  // The daemon runs with the flags it is deployed with (api/cli/node-flags.ts).
+  const execArgv = [
+    ...(fromSource ? ["--import", "tsx"] : []),
+    ...(args[0] === "daemon" ? DAEMON_NODE_FLAGS : []),
+  ];
   const child = spawn(process.execPath, [...execArgv, entry, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env,

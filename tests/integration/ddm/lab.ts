@@ -8,6 +8,7 @@
  * namespace, so an API call costs no process start and no test traffic
  * leaves the namespaces this lab creates.
  */
+import { DAEMON_NODE_FLAGS } from "../../../api/cli/node-flags.js";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { request } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -137,6 +138,8 @@ export class DdmLab {
   async start(r: Router, logLevel = "info", nodeFlags: readonly string[] = []): Promise<void> {
     const args = [
       ...(fromSource ? ["--import", "tsx"] : []),
+      // As deployed (api/cli/node-flags.ts), then the caller's.
+      ...DAEMON_NODE_FLAGS,
       ...nodeFlags,
       DAEMON_ENTRY,
       "daemon",
