@@ -391,7 +391,10 @@ export class NetlinkRouteTable implements RouteTable {
               if (end < 0)
                 this.objectFailed(
                   o,
-                  { code: "KERNEL_E_BAD_ROUTE", detail: "NL_E_BAD_ADDRESS" },
+                  {
+                    code: "KERNEL_E_BAD_ROUTE",
+                    detail: end === NO_ROOM ? "NL_E_TOO_LARGE" : "NL_E_BAD_ADDRESS",
+                  },
                   objectFailures,
                 );
               else this.stats.nexthopsCreated += 1;
@@ -433,7 +436,7 @@ export class NetlinkRouteTable implements RouteTable {
         if (end < 0)
           failures.set(i, {
             code: "KERNEL_E_BAD_ROUTE",
-            detail: end === NO_ROOM ? "NL_E_BAD_WEIGHT" : writeRouteError(end),
+            detail: end === NO_ROOM ? "NL_E_TOO_LARGE" : writeRouteError(end),
           });
       }
       emit();

@@ -102,7 +102,12 @@ export interface RouteSpec {
 }
 
 /** Encoding failures: programmer or config input, never kernel input. */
-export type RouteEncodeCode = "NL_E_BAD_ADDRESS" | "NL_E_BAD_PREFIX_LEN" | "NL_E_BAD_WEIGHT";
+export type RouteEncodeCode =
+  | "NL_E_BAD_ADDRESS"
+  | "NL_E_BAD_PREFIX_LEN"
+  | "NL_E_BAD_WEIGHT"
+  /** The request does not fit one netlink datagram (a multipath set of thousands). */
+  | "NL_E_TOO_LARGE";
 
 /** What `writeRouteAt` returns when the request does not fit before `limit`. */
 export const NO_ROOM = -1;
@@ -286,7 +291,7 @@ function encodeRoute(
     withNexthops,
     seq,
   );
-  if (end === NO_ROOM) return err("NL_E_BAD_WEIGHT"); // only a multipath set larger than the kernel takes
+  if (end === NO_ROOM) return err("NL_E_TOO_LARGE");
   if (end < 0) return err(writeRouteError(end));
   return ok(single.slice(0, end));
 }

@@ -171,6 +171,16 @@ describe("rtnetlink requests: golden bytes from the kernel struct layouts (littl
         error: "NL_E_BAD_WEIGHT",
       },
     );
+    // 3,000 gateways (28 bytes each) do not fit one 64 KiB datagram.
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      gateway: `fe80::${(i + 1).toString(16)}`,
+      ifIndex: 2,
+      weight: 1,
+    }));
+    assert.deepEqual(encodeReplaceRoute({ ...base, nexthops: many }, 1), {
+      ok: false,
+      error: "NL_E_TOO_LARGE",
+    });
   });
 });
 
