@@ -28,7 +28,7 @@ export const isDiscoveryCounter = (c: DdmCounter): boolean => DISCOVERY.has(c);
 export const STATES: readonly StateName[] = ["init", "solicit", "exchange"];
 
 /** Build the catalogue on the daemon's registry. */
-export function createDdmMetrics(registry: Registry) {
+export function createDdmMetrics(registry: Registry, nexthopObjects: () => number = () => 0) {
   return defineMetrics(registry, (f) => ({
     discovery: f.counter<{ interface: string; event: string }>({
       name: "magnetite_ddm_discovery_events_total",
@@ -94,6 +94,12 @@ export function createDdmMetrics(registry: Registry) {
       name: "magnetite_ddm_kernel_drift_repairs_total",
       help: "Kernel routes rewritten or removed by the drift check",
       labelNames: ["op"],
+    }),
+    kernelNexthopObjects: f.gauge({
+      name: "magnetite_ddm_kernel_nexthop_objects",
+      help: "Kernel nexthop objects of ours that routes name (one per neighbour, one group per ECMP set); 0 when routes carry their gateways",
+      labelNames: [],
+      collect: (g) => g.set({}, nexthopObjects()),
     }),
   }));
 }

@@ -65,7 +65,12 @@ export class DdmService {
   private readonly askMs: number;
 
   constructor(private readonly deps: DdmServiceDeps) {
-    this.metrics = createDdmMetrics(deps.registry);
+    this.metrics = createDdmMetrics(deps.registry, () => {
+      const t = this.table;
+      return t !== undefined && "nexthopObjects" in t && typeof t.nexthopObjects === "number"
+        ? t.nexthopObjects
+        : 0;
+    });
     this.settings = deps.settings;
     this.askMs = deps.askTimeoutMs ?? 5000;
   }

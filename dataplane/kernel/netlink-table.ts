@@ -457,6 +457,11 @@ export class NetlinkRouteTable implements RouteTable {
     return this.pool !== null;
   }
 
+  /** Nexthop objects of ours held now (0 without objects). */
+  get nexthopObjects(): number {
+    return this.pool?.size ?? 0;
+  }
+
   /** Read the kernel's nexthop objects into the pool (once; again after `poolLoad` is cleared). */
   private loadPool(): Promise<void> {
     this.poolLoad ??= (async () => {

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createIcmpEchoSocket, createUdpSocket } from "dgram-extended";
 import { skipUnless } from "../../support/env.js";
+import { inNs } from "../../support/netns.js";
 import { DdmLab, devices, type Router, type RouteRow, TIMERS, until } from "./lab.js";
 
 const skip = skipUnless({ root: true, commands: ["ip"] });
@@ -78,6 +79,23 @@ describe("DDM two-tier topology in namespaces", { skip, timeout: 180_000 }, () =
     for (const s of lab.servers) {
       const rows = await until(`${s.name} converged`, 15_000, converged(s, 2));
       for (const row of rows) assert.deepEqual(devices(row), ["e0", "e1"]);
+      // Every route names one group of the two transits' nexthop objects (ours: protocol 221).
+      const objects = JSON.parse(inNs(s.ns, "ip", "-j", "nexthop", "show")) as {
+        id: number;
+        protocol?: string;
+        group?: unknown[];
+      }[];
+      const ours = objects.filter((x) => x.protocol === "221");
+      assert.equal(ours.length, 3, JSON.stringify(objects));
+      const group = ours.find((x) => x.group !== undefined);
+      const named = new Set(
+        (
+          JSON.parse(inNs(s.ns, "ip", "-j", "-6", "route", "show", "proto", "221")) as { nhid?: number }[]
+        ).map((r) => r.nhid),
+      );
+      assert.deepEqual([...named], [group?.id]);
+      const m = String((await lab.api(s, "GET", "/metrics")).body);
+      assert.match(m, /^magnetite_ddm_kernel_nexthop_objects 3$/m);
     }
     const o = await lab.api(lab.servers[0]!, "GET", "/originated");
     assert.deepEqual((o.body as string[]).sort(), prefixesOf(1).sort());
