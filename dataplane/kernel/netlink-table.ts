@@ -607,23 +607,14 @@ export class NetlinkRouteTable implements RouteTable {
   /** Every nexthop object in the namespace (ours and others'). */
   private dumpNexthops(): Promise<Result<KernelNexthopObject[], RouteTableError>> {
     const seq = this.nextSeq();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        const p = this.pending.get(seq);
-        if (p === undefined) return;
-        this.stats.timeouts += 1;
-        this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
-      }, this.timeoutMs);
-      this.pending.set(seq, { kind: "nhdump", objects: [], resolve, timer });
-      this.flush();
-      this.stats.requests += 1;
-      const failed = this.send(encodeDumpNexthops(seq));
-      if (failed !== null) {
-        clearTimeout(timer);
-        this.pending.delete(seq);
-        resolve(err(failed));
-      }
-    });
+    return new Promise((resolve) =>
+      this.startDump(
+        seq,
+        encodeDumpNexthops(seq),
+        (timer) => ({ kind: "nhdump", objects: [], resolve, timer }),
+        (e) => resolve(err(e)),
+      ),
+    );
   }
 
   /** Close the socket; requests still in flight resolve with `KERNEL_E_CLOSED`. */
@@ -729,23 +720,42 @@ export class NetlinkRouteTable implements RouteTable {
 
   private dump(family: 4 | 6): Promise<Result<KernelRoute[], RouteTableError>> {
     const seq = this.nextSeq();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        const p = this.pending.get(seq);
-        if (p === undefined) return;
-        this.stats.timeouts += 1;
-        this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
-      }, this.timeoutMs);
-      this.pending.set(seq, { kind: "dump", routes: [], resolve, timer });
-      this.flush(); // writes queued before the dump go first
-      this.stats.requests += 1;
-      const failed = this.send(encodeDumpRoutes(family, seq));
-      if (failed !== null) {
-        clearTimeout(timer);
-        this.pending.delete(seq);
-        resolve(err(failed));
-      }
-    });
+    return new Promise((resolve) =>
+      this.startDump(
+        seq,
+        encodeDumpRoutes(family, seq),
+        (timer) => ({ kind: "dump", routes: [], resolve, timer }),
+        (e) => resolve(err(e)),
+      ),
+    );
+  }
+
+  /**
+   * Send dump request `bytes` (sequence `seq`) under a deadline; `entry`
+   * makes its pending record (which collects the answers) around the timer,
+   * `fail` reports a send that failed.
+   */
+  private startDump(
+    seq: number,
+    bytes: Uint8Array,
+    entry: (timer: NodeJS.Timeout) => Pending,
+    fail: (e: RouteTableError) => void,
+  ): void {
+    const timer = setTimeout(() => {
+      const p = this.pending.get(seq);
+      if (p === undefined) return;
+      this.stats.timeouts += 1;
+      this.settle(seq, p, err({ code: "KERNEL_E_TIMEOUT" }));
+    }, this.timeoutMs);
+    this.pending.set(seq, entry(timer));
+    this.flush(); // writes queued before the dump go first
+    this.stats.requests += 1;
+    const failed = this.send(bytes);
+    if (failed !== null) {
+      clearTimeout(timer);
+      this.pending.delete(seq);
+      fail(failed);
+    }
   }
 
   private onDatagram(d: NetlinkDatagram): void {

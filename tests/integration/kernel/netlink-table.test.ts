@@ -25,6 +25,26 @@ interface IpRoute {
   nexthops?: { gateway: string; dev: string }[];
 }
 
+/** A namespace with two veth links (a1, a2) to a peer namespace; their indexes. */
+function twoLinks(name: string, peerName: string): { lab: NetnsLab; ns: string; ifA: number; ifB: number } {
+  const lab = new NetnsLab();
+  const ns = lab.addNamespace(name);
+  const peer = lab.addNamespace(peerName);
+  lab.addVeth(ns, "a1", peer, "b1");
+  lab.addVeth(ns, "a2", peer, "b2");
+  const idx = (n: string) =>
+    (JSON.parse(inNs(ns, "ip", "-j", "link", "show", n)) as { ifindex: number }[])[0]?.ifindex ?? -1;
+  return { lab, ns, ifA: idx("a1"), ifB: idx("a2") };
+}
+
+/** A /64 route through `(gateway, ifIndex)` pairs, weight 1. */
+const spec = (dst: string, nhs: [string, number][]): RouteSpec => ({
+  family: 6,
+  dst,
+  dstLen: 64,
+  nexthops: nhs.map(([gateway, ifIndex]) => ({ gateway, ifIndex, weight: 1 })),
+});
+
 describe("netlink route table in a namespace", { skip }, () => {
   let lab: NetnsLab;
   let ns = "";
@@ -42,23 +62,9 @@ describe("netlink route table in a namespace", { skip }, () => {
       : (r.nexthops ?? [{ gateway: r.gateway ?? "", dev: r.dev ?? "" }])
           .map((h) => `${h.gateway}@${h.dev}`)
           .sort();
-  const spec = (dst: string, nhs: [string, number][]): RouteSpec => ({
-    family: 6,
-    dst,
-    dstLen: 64,
-    nexthops: nhs.map(([gateway, ifIndex]) => ({ gateway, ifIndex, weight: 1 })),
-  });
 
   before(() => {
-    lab = new NetnsLab();
-    ns = lab.addNamespace("krt");
-    const peer = lab.addNamespace("krp");
-    lab.addVeth(ns, "a1", peer, "b1");
-    lab.addVeth(ns, "a2", peer, "b2");
-    const idx = (n: string) =>
-      (JSON.parse(inNs(ns, "ip", "-j", "link", "show", n)) as { ifindex: number }[])[0]?.ifindex ?? -1;
-    ifA = idx("a1");
-    ifB = idx("a2");
+    ({ lab, ns, ifA, ifB } = twoLinks("krt", "krp"));
     const t = openNetlinkRouteTable({ netns: ns, timeoutMs: 2000 });
     assert.ok(t.ok);
     table = t.value;
@@ -279,12 +285,6 @@ describe("routes through kernel nexthop objects", { skip }, () => {
         nhid?: number;
       }[]
     ).find((r) => r.dst === dst);
-  const spec = (dst: string, nhs: [string, number][]): RouteSpec => ({
-    family: 6,
-    dst,
-    dstLen: 64,
-    nexthops: nhs.map(([gateway, ifIndex]) => ({ gateway, ifIndex, weight: 1 })),
-  });
   const replace = (s: RouteSpec): RouteOp => ({ op: "replace", route: s });
   const open = (o: { nexthopIdBase?: number; nexthopObjects?: boolean } = {}): NetlinkRouteTable => {
     const t = openNetlinkRouteTable({ netns: ns, timeoutMs: 2000, ...o });
@@ -297,15 +297,7 @@ describe("routes through kernel nexthop objects", { skip }, () => {
   };
 
   before(() => {
-    lab = new NetnsLab();
-    ns = lab.addNamespace("knh");
-    const peer = lab.addNamespace("knp");
-    lab.addVeth(ns, "a1", peer, "b1");
-    lab.addVeth(ns, "a2", peer, "b2");
-    const idx = (n: string) =>
-      (JSON.parse(inNs(ns, "ip", "-j", "link", "show", n)) as { ifindex: number }[])[0]?.ifindex ?? -1;
-    ifA = idx("a1");
-    ifB = idx("a2");
+    ({ lab, ns, ifA, ifB } = twoLinks("knh", "knp"));
     table = open();
   });
   after(() => {

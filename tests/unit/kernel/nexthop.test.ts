@@ -24,18 +24,7 @@ import {
   REPLACE_FLAGS,
 } from "../../../dataplane/kernel/rtnetlink.js";
 import type { KernelNexthop } from "../../../dataplane/kernel/rtnetlink.js";
-
-const hex = (s: string): Uint8Array =>
-  Uint8Array.from(
-    Buffer.from(
-      s
-        .split("\n")
-        .map((l) => l.replace(/#.*/, ""))
-        .join("")
-        .replace(/\s+/g, ""),
-      "hex",
-    ),
-  );
+import { hex } from "./hex.js";
 
 function written(spec: NexthopObjectSpec, seq: number): Uint8Array {
   const out = new Uint8Array(256);

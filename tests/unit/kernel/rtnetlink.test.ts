@@ -12,19 +12,8 @@ import {
   type RouteReply,
 } from "../../../dataplane/kernel/rtnetlink.js";
 import { DELETE_ESRCH, DUMP_DATAGRAM_1, DUMP_DATAGRAM_2 } from "./captured.js";
+import { hex } from "./hex.js";
 
-/** Hex with spaces and `#` comments, one struct field per chunk. */
-const hex = (s: string): Uint8Array =>
-  Uint8Array.from(
-    Buffer.from(
-      s
-        .split("\n")
-        .map((l) => l.replace(/#.*/, ""))
-        .join("")
-        .replace(/\s+/g, ""),
-      "hex",
-    ),
-  );
 const bytes = (r: { ok: true; value: Uint8Array } | { ok: false; error: unknown }): Uint8Array => {
   if (!r.ok) throw new Error(`encode failed: ${String(r.error)}`);
   return r.value;
