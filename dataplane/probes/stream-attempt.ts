@@ -15,8 +15,10 @@
  * a handshake with nothing to send ends with a reset, a write we will not
  * read after ends gracefully, and `pass`/`fail` choose for probes that read.
  * The deadline is the engine's (event-loop clock, refreshed when the probe
- * starts, whole milliseconds rounded up), and a timeout is reported as
- * `timeout` with the same detail as the Node-socket path.
+ * starts, whole milliseconds rounded up; before timing a probe out the engine
+ * looks at its socket, so one that became ready during a long turn still
+ * completes), and a timeout is reported as `timeout` with the same detail as
+ * the Node-socket path.
  *
  * Only IP literals take this path; a check that names a host keeps the
  * Node-socket path, which resolves names.

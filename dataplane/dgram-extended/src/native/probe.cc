@@ -20,6 +20,12 @@
 //   list head. Re-arming is lazy: a probe that finishes early leaves the timer
 //   as it is; the timer then wakes once, finds nothing due, and re-arms for
 //   the new earliest head (about one wake-up per timeout period).
+// - Before the timer expires a probe it looks at its socket (one poll(2),
+//   timeout 0, over the due probes only): libuv runs due timers before it
+//   polls for I/O, so after a long turn (a starved process, a long JS
+//   callback) a probe whose handshake completed or whose answer arrived
+//   during that turn would otherwise be reported as a timeout. Ready ones
+//   complete as if epoll had reported them (CatchUpDue).
 // - epoll data carries the probe id, not a pointer: a descriptor duplicated
 //   into a forked child (before its exec closes it) keeps its registration
 //   after our close(), so a late event must not reach freed memory; an id
@@ -39,6 +45,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -156,6 +163,7 @@ struct ProbeEngine {
   Probe* deferredTail = nullptr;
   Probe* graveyard = nullptr;
   int busy = 0;
+  std::vector<Probe*> due;  // OnTimer's scratch list (CatchUpDue), kept for its capacity
 
   int64_t inFlight = 0;
   int64_t open = 0;
@@ -589,11 +597,86 @@ void OnEpoll(uv_poll_t* handle, int status, int /*events*/) {
   Settle(e);
 }
 
+// What a probe waits for, as poll(2) events (POLLERR and POLLHUP always come).
+short PollWanted(const Probe* p) {
+  switch (p->state) {
+    case State::kConnecting:
+    case State::kWriting:
+      return POLLOUT;
+    case State::kReading:
+      return POLLIN | POLLRDHUP;
+    case State::kDeferred:
+    case State::kDone:
+      break;
+  }
+  return 0;
+}
+
+uint32_t EpollEvents(short revents) {
+  uint32_t ev = 0;
+  if (revents & POLLIN) ev |= EPOLLIN;
+  if (revents & POLLOUT) ev |= EPOLLOUT;
+  if (revents & POLLERR) ev |= EPOLLERR;
+  if (revents & POLLHUP) ev |= EPOLLHUP;
+  if (revents & POLLRDHUP) ev |= EPOLLRDHUP;
+  return ev;
+}
+
+// The last look before a timeout. libuv runs due timers before it polls for
+// I/O (timers, pending, idle/prepare, poll, check), so after a long turn the
+// timer finds probes whose deadline passed during the turn although their
+// socket became ready in it: a handshake the kernel completed, an answer
+// already queued. Their epoll events would only be read in the poll phase
+// after this callback, too late. So the probes due at `now` (a prefix of each
+// FIFO list: the cost is the due probes, not the probes in flight) are polled
+// with a zero timeout, kEpollBatch at a time, and the ready ones go through
+// HandleIo as if epoll had reported them. A probe that moves on (connected,
+// then writes or starts reading) is looked at again: the next step may be
+// ready too (a greeting queued behind the handshake). Whatever is still
+// listed and due afterwards times out. Called with e->busy held, so no record
+// is freed under us; JS may finish probes during an EnsureRoom flush.
+void CatchUpDue(ProbeEngine* e, uint64_t now) {
+  std::vector<Probe*>& due = e->due;
+  due.clear();
+  for (const TimeoutList& l : e->lists) {
+    for (Probe* p = l.head; p != nullptr && p->deadline <= now; p = p->tnext) due.push_back(p);
+  }
+  pollfd fds[kEpollBatch];
+  for (size_t base = 0; base < due.size(); base += kEpollBatch) {
+    size_t n = due.size() - base < static_cast<size_t>(kEpollBatch) ? due.size() - base : kEpollBatch;
+    for (size_t i = 0; i < n; i++) {
+      const Probe* p = due[base + i];
+      // poll(2) skips negative descriptors (a probe JS finished meanwhile).
+      fds[i].fd = p->state == State::kDone ? -1 : p->fd;
+      fds[i].events = PollWanted(p);
+      fds[i].revents = 0;
+    }
+    if (poll(fds, static_cast<nfds_t>(n), 0) <= 0) continue;
+    for (size_t i = 0; i < n; i++) {
+      Probe* p = due[base + i];
+      short revents = fds[i].revents;
+      // At most one step per state: connect, write, read.
+      for (int step = 0; step < 3 && (revents & ~POLLNVAL) != 0; step++) {
+        EnsureRoom(e);
+        if (p->state == State::kDone || p->fd < 0) break;  // finished by JS during that flush
+        State before = p->state;
+        HandleIo(e, p, EpollEvents(revents));
+        if (p->state == before || p->state == State::kDone || p->fd < 0) break;
+        pollfd again{p->fd, PollWanted(p), 0};
+        if (poll(&again, 1, 0) <= 0) break;
+        revents = again.revents;
+      }
+    }
+  }
+  due.clear();
+}
+
 void OnTimer(uv_timer_t* t) {
   ProbeEngine* e = static_cast<ProbeEngine*>(t->data);
   e->timerArmed = false;
   e->busy += 1;
   uint64_t now = uv_now(e->loop);
+  CatchUpDue(e, now);
   for (size_t i = 0; i < e->lists.size(); i++) {
     for (;;) {
       Probe* p = e->lists[i].head;
