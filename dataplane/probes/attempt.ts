@@ -15,6 +15,14 @@
  * probes/s, more than `tcp_max_tw_buckets`, and each costs the kernel port
  * search on the next connect. When our own bytes may still be unacknowledged
  * (`send` without `expect`), the close stays graceful so they are delivered.
+ *
+ * The deadline is real time from the start (`performance.now()`). libuv runs
+ * due timers before it polls for I/O, so when a long turn outlasts the
+ * deadline, an answer that arrived during it is still waiting for the poll
+ * phase: the timeout is declared from `setImmediate` (after that poll phase),
+ * and only if nothing settled the attempt meanwhile. And `setTimeout` counts
+ * whole milliseconds of the loop's clock (truncated), so it can fire up to a
+ * millisecond early; an early timer re-arms for the rest.
  */
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -35,6 +43,9 @@ export class Attempt implements Waiter {
   readonly promise: Promise<ProbeResult>;
   private resolve!: (r: ProbeResult) => void;
   private readonly started = performance.now();
+  /** `performance.now()` at which the attempt times out. */
+  private readonly deadline: number;
+  private readonly timeoutDetail: string;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private socket: Socket | undefined;
   /** Plain TCP (a reset is possible) rather than TLS over TCP. */
@@ -49,13 +60,29 @@ export class Attempt implements Waiter {
     this.promise = new Promise((resolve) => {
       this.resolve = resolve;
     });
+    this.timeoutDetail = timeoutDetail;
+    const ms = Math.min(MAX_TIMEOUT_MS, Math.max(0, timeoutMs));
+    this.deadline = this.started + ms;
     if (signal !== undefined && !linkWaiter(this, signal)) {
       this.aborted();
       return;
     }
     // Round up so a fractional timeout never cuts a probe short.
-    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
-    this.timer = setTimeout(() => this.fail("timeout", timeoutDetail), delay);
+    this.timer = setTimeout(Attempt.expire, Math.ceil(ms), this);
+  }
+
+  /** The timer fired: re-arm if it was early, else time out after this iteration's poll phase. */
+  private static expire(a: Attempt): void {
+    a.timer = undefined;
+    if (a.settled) return;
+    const left = a.deadline - performance.now();
+    if (left > 0) a.timer = setTimeout(Attempt.expire, Math.ceil(left), a);
+    else setImmediate(Attempt.timeOut, a);
+  }
+
+  /** Nothing settled the attempt in the poll phase after its deadline. */
+  private static timeOut(a: Attempt): void {
+    a.fail("timeout", a.timeoutDetail);
   }
 
   /** The owner cancelled the probe. */

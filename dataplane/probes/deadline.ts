@@ -13,7 +13,16 @@
  * lives as long as the health actor, and the listeners we add to it must be
  * removed after every probe (`dispose`), or thousands of probes would pile
  * listeners onto one long-lived signal.
+ *
+ * The timeout is real time from the start (`performance.now()`). Since libuv
+ * runs due timers before it polls for I/O, a reply that arrived while a long
+ * turn outlasted the deadline is still waiting for the poll phase: the
+ * timeout fires from `setImmediate` (after that poll phase), so a reply
+ * handled there settles the probe first (its owner disposes us). And
+ * `setTimeout` counts whole milliseconds of the loop's clock (truncated), so
+ * it can fire up to a millisecond early; an early timer re-arms for the rest.
  */
+import { performance } from "node:perf_hooks";
 
 /** Why a deadline fired. */
 export type DeadlineCause = "timeout" | "aborted";
@@ -35,9 +44,11 @@ export function startDeadline(parent: AbortSignal, timeoutMs: number): Deadline 
   const controller = new AbortController();
   let fired: DeadlineCause | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let immediate: ReturnType<typeof setImmediate> | undefined;
   const onParent = () => fire("aborted", parent.reason);
   const release = () => {
     clearTimeout(timer);
+    clearImmediate(immediate);
     parent.removeEventListener("abort", onParent);
   };
   function fire(cause: DeadlineCause, reason: unknown): void {
@@ -46,11 +57,19 @@ export function startDeadline(parent: AbortSignal, timeoutMs: number): Deadline 
     release();
     controller.abort(reason);
   }
+  const timeOut = () => fire("timeout", new DOMException("probe timed out", "TimeoutError"));
+  const ms = Math.min(MAX_TIMEOUT_MS, Math.max(0, timeoutMs));
+  const end = performance.now() + ms;
+  const expire = () => {
+    timer = undefined;
+    const left = end - performance.now();
+    if (left > 0) timer = setTimeout(expire, Math.ceil(left));
+    else immediate = setImmediate(timeOut);
+  };
   if (parent.aborted) onParent();
   else {
     // Round up so a fractional timeout never cuts a probe short.
-    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(timeoutMs)));
-    timer = setTimeout(() => fire("timeout", new DOMException("probe timed out", "TimeoutError")), delay);
+    timer = setTimeout(expire, Math.ceil(ms));
     parent.addEventListener("abort", onParent, { once: true });
   }
   return {

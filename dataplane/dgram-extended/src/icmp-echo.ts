@@ -13,10 +13,19 @@
  * Replies are matched on identifier, sequence, source address and the echoed
  * payload; RTT is measured from just before sendmsg to the moment the
  * reply's batch left the kernel, both on CLOCK_MONOTONIC.
+ *
+ * A ping's timeout is real time from the send (`performance.now()`). libuv
+ * runs due timers before it polls for I/O: when a long turn outlasts the
+ * timeout, a reply that arrived during it is still waiting for the poll
+ * phase, so the timeout is declared from `setImmediate` (after that poll
+ * phase) and only if the reply has not been matched meanwhile. And
+ * `setTimeout` counts whole milliseconds of the loop's clock (truncated), so
+ * it can fire up to a millisecond early; an early timer re-arms for the rest.
  */
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { type Family, canonicalAddress } from "./addresses.js";
 import { Channel, type ReceiveTuning, reportError, tuningFrom } from "./channel.js";
 import { codedError, isSystemError, toError } from "./errors.js";
@@ -67,12 +76,18 @@ interface Pending {
   readonly address: string;
   readonly payload: Buffer;
   readonly sentAt: bigint;
+  /** `performance.now()` at which the ping times out. */
+  readonly deadline: number;
   readonly resolve: (r: EchoReply) => void;
   readonly reject: (e: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  /** The timeout timer; undefined once it fired (a timeout may then be pending in setImmediate). */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export type IcmpEchoEvents = { error: [Error]; close: [] };
+
+/** Largest delay `setTimeout` honours (2^31 − 1 ms); it fires at once for more. */
+const MAX_TIMEOUT_MS = 0x7fff_ffff;
 
 function isDenied(e: unknown): boolean {
   return isSystemError(e) && (e.code === "EACCES" || e.code === "EPERM");
@@ -223,18 +238,37 @@ export class IcmpEchoSocket extends EventEmitter<IcmpEchoEvents> {
       }
       const sequence = this.#nextSequence();
       const packet = encodeEchoRequest(this.family, this.identifier, sequence, payload);
-      const timer = setTimeout(() => {
+      const ms = Math.min(MAX_TIMEOUT_MS, Math.max(0, timeoutMs));
+      const p: Pending = {
+        address,
+        payload,
+        sentAt: process.hrtime.bigint(),
+        deadline: performance.now() + ms,
+        resolve,
+        reject,
+        timer: undefined,
+      };
+      const timeOut = () => {
+        // Still ours: not answered in the poll phase just run, nor closed, nor the sequence reused.
+        if (this.#pending.get(sequence) !== p) return;
         this.#pending.delete(sequence);
         reject(codedError("ETIMEDOUT", `ping ETIMEDOUT ${address}`, { syscall: "ping", address }));
-      }, timeoutMs);
-      const sentAt = process.hrtime.bigint();
-      this.#pending.set(sequence, { address, payload, sentAt, resolve, reject, timer });
+      };
+      const expire = () => {
+        p.timer = undefined;
+        if (this.#pending.get(sequence) !== p) return;
+        const left = p.deadline - performance.now();
+        if (left > 0) p.timer = setTimeout(expire, Math.ceil(left));
+        else setImmediate(timeOut);
+      };
+      p.timer = setTimeout(expire, Math.ceil(ms));
+      this.#pending.set(sequence, p);
       try {
         // Port 0: ICMP has none; ping sockets ignore it.
         native.sendInet(packet, address, 0);
       } catch (e) {
         this.#pending.delete(sequence);
-        clearTimeout(timer);
+        clearTimeout(p.timer);
         reject(toError(e));
       }
     });
