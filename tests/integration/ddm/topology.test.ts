@@ -176,6 +176,14 @@ describe("DDM two-tier topology in namespaces", { skip, timeout: 180_000 }, () =
       return Object.values(p).filter((x) => x.status.type === "Exchange").length === 4 ? p : undefined;
     });
     assert.equal(Object.keys(back).length, 4);
+    // The restarted transit found its routes (and the nexthop objects they name) still in
+    // the kernel: it adopts them and rewrites none (12 routes: 3 prefixes from each server).
+    await until("t1 re-learned every route", 10_000, async () =>
+      (await metric(t1, "magnetite_ddm_kernel_route_writes_total", 'result="skipped"')) === 12
+        ? true
+        : undefined,
+    );
+    assert.equal(await metric(t1, "magnetite_ddm_kernel_route_writes_total", 'result="written"'), 0);
   });
 
   it("a restarted server re-announces its persisted prefixes", async () => {
