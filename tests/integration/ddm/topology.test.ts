@@ -216,4 +216,50 @@ describe("DDM two-tier topology in namespaces", { skip, timeout: 180_000 }, () =
       );
     }
   });
+
+  it("a server's uplink goes down and comes back: its routes leave it, then return through fresh nexthop objects", async () => {
+    const s2 = lab.servers[1]!;
+    const objectsOf = () =>
+      (
+        JSON.parse(inNs(s2.ns, "ip", "-j", "nexthop", "show")) as {
+          id: number;
+          protocol?: string;
+          dev?: string;
+          group?: { id: number }[];
+        }[]
+      ).filter((x) => x.protocol === "221");
+    const before = objectsOf();
+    const oldUplink = before.find((x) => x.dev === "e0");
+    assert.ok(oldUplink !== undefined, JSON.stringify(before));
+    inNs(s2.ns, "ip", "link", "set", "e0", "down");
+    // The kernel drops the objects on e0 at once; DDM's peer expires within the threshold.
+    const single = await until("s2 single-homed through e1", TIMERS.expireMs + 3000, converged(s2, 1));
+    for (const row of single) assert.deepEqual(devices(row), ["e1"]);
+    inNs(s2.ns, "ip", "link", "set", "e0", "up");
+    const back = await until("s2 dual-homed again", 15_000, converged(s2, 2));
+    for (const row of back) assert.deepEqual(devices(row), ["e0", "e1"]);
+    // Every route names one group again, made of a fresh object on e0 and the one on e1.
+    const after = objectsOf();
+    const named = [
+      ...new Set(
+        (
+          JSON.parse(inNs(s2.ns, "ip", "-j", "-6", "route", "show", "proto", "221")) as { nhid?: number }[]
+        ).map((r) => r.nhid),
+      ),
+    ];
+    assert.equal(named.length, 1, JSON.stringify(named));
+    const group = after.find((x) => x.id === named[0]);
+    const uplink = after.find((x) => x.dev === "e0");
+    assert.ok(uplink !== undefined && uplink.id !== oldUplink.id, JSON.stringify(after));
+    assert.ok(
+      group?.group?.some((m) => m.id === uplink.id),
+      JSON.stringify(after),
+    );
+    // The old group (the kernel shrank it to e1 when e0 went down) is named by no route any
+    // more: a drift check deletes it, leaving the group and its two members.
+    await until("the unused group collected", 5000, async () => {
+      const left = objectsOf();
+      return left.length === 3 && left.some((x) => x.id === group?.id) ? left : undefined;
+    });
+  });
 });
