@@ -61,7 +61,7 @@ export function createBfdMetrics(registry: Registry) {
     }),
     listenerDrops: f.counter<{ listener: string; reason: string }>({
       name: "magnetite_bfd_listener_dropped_total",
-      help: "Datagrams a listener discarded before any session (undecodable, unknown discriminator, no session)",
+      help: "Datagrams a listener discarded before any session, by reason: an RFC 5880 §6.8.6 code (undecodable, YOUR_DISCR_UNKNOWN, NO_SESSION, …) or retired-session (for a deleted peer's session during its AdminDown hold or the grace after it: the expected tail of a planned deletion)",
       labelNames: ["listener", "reason"],
     }),
     txInterval: f.gauge<{ peer: string }>({

@@ -149,13 +149,17 @@ async function remove(st: SupervisorState, peer: string, deps: SupervisorDeps, c
   if (e === undefined) return false;
   st.peers.delete(peer);
   const l = st.listeners.get(e.listenerKey);
+  // The listener that stays open keeps a tombstone of the route, so the remote's packets during
+  // the hold and just after count as `retired-session` (listener-actor.ts); it learns when the
+  // hold is over. A listener closed with its last session receives nothing more anyway.
+  let stays: ActorRef<ListenerMsg> | null = null;
   if (l !== undefined) {
     l.ref.tell({ t: "unregister", discr: e.seed.discr, peer });
     l.sessions -= 1;
     if (l.sessions === 0) {
       st.listeners.delete(e.listenerKey);
       await ctx.stopChild(l.name);
-    }
+    } else stays = l.ref;
   }
   e.seed.retiring = true;
   // In the background, so a slow session cannot hold the supervisor (DELETE returns at once);
@@ -166,7 +170,10 @@ async function remove(st: SupervisorState, peer: string, deps: SupervisorDeps, c
     RETIRE_HOLD_MAX_MS + deps.askTimeoutMs,
   )
     .catch(() => undefined)
-    .then(() => ctx.stopChild(e.name))
+    .then(() => {
+      stays?.tell({ t: "retired", discr: e.seed.discr });
+      return ctx.stopChild(e.name);
+    })
     .catch(() => undefined)
     .finally(() => st.discrs.delete(e.seed.discr));
   return true;
