@@ -23,30 +23,12 @@ import { ask } from "../../../actors/runtime/index.js";
 import { type ActorSystem, createActorSystem } from "../../../actors/runtime/system.js";
 import type { ActorRef } from "../../../actors/runtime/types.js";
 import { MemoryNetwork } from "../../../dataplane/bfd/index.js";
-import { encode } from "../../../protocols/bfd/index.js";
-import type { Micros } from "../../../protocols/common/time.js";
+import { remotePacket } from "./remote-packet.js";
 
 const A = "10.0.0.1";
 const B = "10.0.0.2";
 
-function packet(yourDiscr: number): Uint8Array {
-  return encode({
-    diag: 0,
-    state: "Down",
-    poll: false,
-    final: false,
-    controlPlaneIndependent: false,
-    demand: false,
-    multipoint: false,
-    detectMult: 3,
-    myDiscr: 77,
-    yourDiscr,
-    desiredMinTx: 100_000 as Micros,
-    requiredMinRx: 100_000 as Micros,
-    requiredMinEchoRx: 0 as Micros,
-    auth: null,
-  });
-}
+const packet = (yourDiscr: number): Uint8Array => remotePacket("Down", yourDiscr, 77);
 
 /** A session stand-in: the listener only tells it `rx-ready`. */
 const session: ActorRef<SessionMsg> = {

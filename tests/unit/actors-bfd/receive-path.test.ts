@@ -12,34 +12,17 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { encode } from "../../../protocols/bfd/index.js";
-import type { Micros } from "../../../protocols/common/time.js";
 import type { SenderSocket } from "../../../dataplane/bfd/index.js";
 import { SESSION_RX_QUEUE } from "../../../actors/bfd/session-actor.js";
 import { Lab, type Node, peerInput } from "./lab.js";
+import { remotePacket } from "./remote-packet.js";
 
 const A = "10.0.0.1";
 const B = "10.0.0.2";
 const PEER_DISCR = 77;
 
-function packet(state: "Down" | "Up", yourDiscr: number): Uint8Array {
-  return encode({
-    diag: 0,
-    state,
-    poll: false,
-    final: false,
-    controlPlaneIndependent: false,
-    demand: false,
-    multipoint: false,
-    detectMult: 3,
-    myDiscr: PEER_DISCR,
-    yourDiscr,
-    desiredMinTx: 100_000 as Micros,
-    requiredMinRx: 100_000 as Micros,
-    requiredMinEchoRx: 0 as Micros,
-    auth: null,
-  });
-}
+const packet = (state: "Down" | "Up", yourDiscr: number): Uint8Array =>
+  remotePacket(state, yourDiscr, PEER_DISCR);
 
 describe("a session's receive path", () => {
   let lab: Lab;

@@ -14,10 +14,9 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { encode } from "../../../protocols/bfd/index.js";
-import type { Micros } from "../../../protocols/common/time.js";
 import type { SenderSocket } from "../../../dataplane/bfd/index.js";
 import { Lab, type Node, peerInput } from "./lab.js";
+import { remotePacket } from "./remote-packet.js";
 
 const A = "10.0.0.1";
 const B = "10.0.0.2";
@@ -28,24 +27,8 @@ const PEER_DISCR = 77;
 /** The hold these timers give: 3 × the 1 s AdminDown rate (§6.8.3, §6.8.16). */
 const HOLD_MS = 3000;
 
-function packet(state: "Down" | "Up", yourDiscr: number, myDiscr = PEER_DISCR): Uint8Array {
-  return encode({
-    diag: 0,
-    state,
-    poll: false,
-    final: false,
-    controlPlaneIndependent: false,
-    demand: false,
-    multipoint: false,
-    detectMult: 3,
-    myDiscr,
-    yourDiscr,
-    desiredMinTx: 100_000 as Micros,
-    requiredMinRx: 100_000 as Micros,
-    requiredMinEchoRx: 0 as Micros,
-    auth: null,
-  });
-}
+const packet = (state: "Down" | "Up", yourDiscr: number, myDiscr = PEER_DISCR): Uint8Array =>
+  remotePacket(state, yourDiscr, myDiscr);
 
 describe("listener drops for a deleted peer's session", () => {
   let lab: Lab;
