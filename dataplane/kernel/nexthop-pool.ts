@@ -145,23 +145,11 @@ export class NexthopPool {
     ifIndex: number,
     creates: PoolObject[],
   ): PoolObject | null {
-    const key = singleKey(family, gateway, ifIndex);
-    const have = this.byKey.get(key);
-    if (have !== undefined) return have;
-    const id = this.allocate();
-    if (id === null) return null;
-    const o: PoolObject = {
-      id,
-      key,
+    return this.intern(singleKey(family, gateway, ifIndex), creates, () => ({
       single: { family, gateway, ifIndex },
       members: null,
       nexthops: Object.freeze([{ gateway, ifIndex, weight: 1 }]),
-      live: true,
-      used: this.generation,
-    };
-    this.record(o);
-    creates.push(o);
-    return o;
+    }));
   }
 
   private group(family: 4 | 6, set: readonly KernelNexthop[], creates: PoolObject[]): PoolObject | null {
@@ -175,22 +163,29 @@ export class NexthopPool {
       m.used = this.generation;
       members.push({ object: m, weight: nh.weight });
     }
-    const key = groupKey(members);
-    const have = this.byKey.get(key);
-    if (have !== undefined) return have;
-    const id = this.allocate();
-    if (id === null) return null;
-    const o: PoolObject = {
-      id,
-      key,
+    return this.intern(groupKey(members), creates, () => ({
       single: null,
       members,
       nexthops: Object.freeze(
         set.map((nh) => ({ gateway: nh.gateway, ifIndex: nh.ifIndex, weight: nh.weight })),
       ),
-      live: true,
-      used: this.generation,
-    };
+    }));
+  }
+
+  /**
+   * The object held under `key`, or a new one (what `content` says, with a
+   * free id) recorded and added to `creates`; null when no id is free.
+   */
+  private intern(
+    key: string,
+    creates: PoolObject[],
+    content: () => Pick<PoolObject, "single" | "members" | "nexthops">,
+  ): PoolObject | null {
+    const have = this.byKey.get(key);
+    if (have !== undefined) return have;
+    const id = this.allocate();
+    if (id === null) return null;
+    const o: PoolObject = { id, key, ...content(), live: true, used: this.generation };
     this.record(o);
     creates.push(o);
     return o;
