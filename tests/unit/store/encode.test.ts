@@ -14,6 +14,7 @@ import {
   type StoredRecord,
 } from "../../../dataplane/store/format.js";
 import { ok } from "../../../protocols/common/result.js";
+import { byKey, define, wholeDocument } from "./whole-document.js";
 
 const spec: CollectionSpec<unknown> = {
   name: "things",
@@ -21,9 +22,6 @@ const spec: CollectionSpec<unknown> = {
   migrations: [(doc) => ok(doc)],
   decode: (v) => ok(v),
 };
-
-const byKey = (a: StoredRecord<unknown>, b: StoredRecord<unknown>) =>
-  a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 
 /** The encoder as it was (every record through JSON.stringify), kept as the oracle of byte identity. */
 function previous(state: CollectionState<unknown>): string {
@@ -44,36 +42,9 @@ function previous(state: CollectionState<unknown>): string {
   return `{\n  "schemaVersion": ${JSON.stringify(spec.schemaVersion)},\n  "collection": ${JSON.stringify(spec.name)},\n  "generation": ${JSON.stringify(state.generation)},\n  "records": ${records}\n}\n`;
 }
 
-/** An own, enumerable data property, as JSON.parse makes it (also for `__proto__`). */
-function define(obj: object, k: string, v: unknown): void {
-  Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
 const isIndex = (k: string) => /^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 2 ** 32 - 1;
 
-/**
- * The whole document through one `JSON.stringify(doc, null, 2)`. Only for
- * states without integer-like keys (an object lists those first, the file
- * lists records by key) and whose values are all JSON (the file writes
- * `null` for a value JSON omits).
- */
-function whole(state: CollectionState<unknown>): string {
-  const records = {};
-  for (const r of [...state.records.values()].sort(byKey)) {
-    const rec = {};
-    define(rec, "version", r.version);
-    define(rec, "updatedAt", r.updatedAt);
-    define(rec, "value", r.value);
-    define(records, r.key, rec);
-  }
-  const doc = {
-    schemaVersion: spec.schemaVersion,
-    collection: spec.name,
-    generation: state.generation,
-    records,
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}
+const whole = (state: CollectionState<unknown>): string => wholeDocument(spec, state);
 
 /** Code units that JSON escapes or that are easy to get wrong, and any other. */
 const unit = fc.oneof(

@@ -9,6 +9,7 @@ import {
   type StoredRecord,
 } from "../../../dataplane/store/format.js";
 import { ok } from "../../../protocols/common/result.js";
+import { wholeDocument } from "./whole-document.js";
 
 const spec: CollectionSpec<unknown> = {
   name: "things",
@@ -18,18 +19,7 @@ const spec: CollectionSpec<unknown> = {
 };
 
 /** What the file held before records were written one by one: the whole document through JSON.stringify. */
-function reference(state: CollectionState<unknown>): string {
-  const records: Record<string, unknown> = {};
-  for (const r of [...state.records.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))
-    records[r.key] = { version: r.version, updatedAt: r.updatedAt, value: r.value };
-  const doc = {
-    schemaVersion: spec.schemaVersion,
-    collection: spec.name,
-    generation: state.generation,
-    records,
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}
+const reference = (state: CollectionState<unknown>): string => wholeDocument(spec, state);
 
 const json: fc.Arbitrary<unknown> = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 // Keys JSON.stringify would reorder (integer-like) or an object literal would swallow (__proto__) are tested apart.
